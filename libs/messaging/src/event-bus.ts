@@ -1,0 +1,62 @@
+/**
+ * The event bus every app publishes to and consumes from. Two implementations share this contract:
+ *  - KafkaBus (distributed mode): a real Kafka cluster through kafkajs.
+ *  - MemoryBus (embedded default): an in-process bus for when all apps run as modules of one process.
+ *
+ * Delivery contract (both): per key, order is preserved; a batch handler that resolves marks its messages
+ * consumed (offsets committed); a handler that rejects gets the same messages again (at-least-once), so
+ * consumers deduplicate by event id.
+ */
+export interface OutgoingMessage {
+  /** Partitioning key (customer id for invoice lines and segment changes). */
+  key: string | null;
+  value: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface IncomingMessage {
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+  partition: number;
+  /** Kafka offset as a decimal string ("0", "1", ...); MemoryBus numbers messages the same way per topic. */
+  offset: string;
+  /** Broker/append time in ms since the epoch. */
+  timestamp: number;
+}
+
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  messages: IncomingMessage[];
+  /** Messages behind the end of the partition after this batch (consumer lag), when known. */
+  lag?: number;
+}
+
+export interface SubscribeOptions {
+  topic: string;
+  groupId: string;
+  /** Where a group without committed offsets starts. Default true. */
+  fromBeginning?: boolean;
+}
+
+export type BatchHandler = (batch: ConsumedBatch) => Promise<void>;
+
+export interface Subscription {
+  /** Stops consuming; the in-flight batch finishes first. */
+  stop(): Promise<void>;
+}
+
+export interface EventBus {
+  readonly kind: 'kafka' | 'memory';
+  /** Resolves once every message is acknowledged (Kafka: acks=all; memory: appended). */
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<Subscription>;
+  /** Creates topics if missing (Kafka) — no-op for memory. */
+  ensureTopics(topics: { topic: string; partitions?: number }[]): Promise<void>;
+  /** Health probe for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const EVENT_BUS = Symbol('EVENT_BUS');

@@ -1,0 +1,2 @@
+export * from './clickhouse.factory';
+export * from './migrations.runner';

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Debian packages the tests use: chromium (dashboard tests, driven by playwright-core) and kcat (an
+# independent Kafka client for interop tests). The JDK 17 and Maven that run the Kafka broker are on the machine.
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v java >/dev/null || { echo "java (JDK 17) is required for the Kafka broker" >&2; exit 1; }
+command -v mvn >/dev/null || { echo "maven is required to fetch the Kafka broker from Maven Central" >&2; exit 1; }
