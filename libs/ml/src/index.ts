@@ -1,0 +1,2 @@
+export * from './core/matrix';
+export * from './core/random';
