@@ -1,3 +1,4 @@
 export * from './event-bus';
 export * from './topics';
 export * from './memory-bus';
+export * from './bus.module';

@@ -1,2 +1,3 @@
 export * from './clickhouse.factory';
 export * from './migrations.runner';
+export * from './storage.module';
