@@ -1,0 +1,95 @@
+import { InvalidInputError, Matrix, assertFinite, takeRows } from '../core/matrix';
+import { Random } from '../core/random';
+import { denseLabels } from '../selection/ari';
+
+function checkLabels(x: Matrix, labels: ArrayLike<number>): { dense: Int32Array; k: number } {
+  if (labels.length !== x.rows) throw new InvalidInputError(`silhouette: ${labels.length} labels for ${x.rows} rows`);
+  const { labels: dense, count } = denseLabels(labels);
+  if (count < 2 || count > x.rows - 1) {
+    throw new InvalidInputError(`silhouette needs 2 <= number of clusters <= n - 1 (got ${count} clusters for ${x.rows} rows)`);
+  }
+  return { dense, k: count };
+}
+
+/**
+ * Per-point silhouette coefficients, exact and euclidean. Each pair is visited once and its distance added to both
+ * points' per-cluster sums, so the extra memory is n x k sums (linear in n) and the work n²/2 distances.
+ * Points in singleton clusters get 0 (scikit-learn convention).
+ */
+export function silhouetteSamples(x: Matrix, labels: ArrayLike<number>): Float64Array {
+  assertFinite(x, 'silhouette input');
+  const { dense, k } = checkLabels(x, labels);
+  const { rows: n, cols: d, data } = x;
+  const sums = new Float64Array(n * k);
+  const sizes = new Float64Array(k);
+  for (let i = 0; i < n; i++) sizes[dense[i]!]++;
+  for (let i = 0; i < n; i++) {
+    const io = i * d;
+    const li = dense[i]!;
+    const si = i * k;
+    for (let j = i + 1; j < n; j++) {
+      const jo = j * d;
+      let s = 0;
+      for (let t = 0; t < d; t++) {
+        const v = data[io + t]! - data[jo + t]!;
+        s += v * v;
+      }
+      const dist = Math.sqrt(s);
+      sums[si + dense[j]!] += dist;
+      sums[j * k + li] += dist;
+    }
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const li = dense[i]!;
+    if (sizes[li]! <= 1) continue;
+    const a = sums[i * k + li]! / (sizes[li]! - 1);
+    let b = Infinity;
+    for (let c = 0; c < k; c++) if (c !== li) b = Math.min(b, sums[i * k + c]! / sizes[c]!);
+    const m = Math.max(a, b);
+    out[i] = m > 0 ? (b - a) / m : 0;
+  }
+  return out;
+}
+
+export interface SilhouetteOptions {
+  /** When set and smaller than n, the silhouette of a seeded random subsample of this size (as sklearn's sample_size). */
+  sampleSize?: number;
+  seed?: number;
+}
+
+/** Mean silhouette coefficient; exact, or over a seeded subsample for large n. */
+export function silhouetteScore(x: Matrix, labels: ArrayLike<number>, options: SilhouetteOptions = {}): number {
+  const { sampleSize, seed = 0 } = options;
+  if (sampleSize !== undefined && sampleSize < x.rows) {
+    return silhouetteSampled(x, labels, sampleSize, seed);
+  }
+  const s = silhouetteSamples(x, labels);
+  let t = 0;
+  for (const v of s) t += v;
+  return t / s.length;
+}
+
+/**
+ * Silhouette of a seeded random subsample (without replacement) of `sampleSize` rows, computed within the subsample.
+ * Throws when the subsample contains fewer than two clusters.
+ */
+export function silhouetteSampled(x: Matrix, labels: ArrayLike<number>, sampleSize: number, seed = 0): number {
+  if (labels.length !== x.rows) throw new InvalidInputError(`silhouette: ${labels.length} labels for ${x.rows} rows`);
+  if (!Number.isInteger(sampleSize) || sampleSize < 3) throw new InvalidInputError(`silhouette sampleSize must be an integer >= 3, got ${sampleSize}`);
+  const idx = new Int32Array(x.rows);
+  for (let i = 0; i < x.rows; i++) idx[i] = i;
+  const rng = new Random(seed);
+  // partial Fisher–Yates: the first sampleSize entries are a uniform sample; sorted to keep memory access in order
+  for (let i = 0; i < sampleSize; i++) {
+    const j = i + rng.int(x.rows - i);
+    const t = idx[i]!;
+    idx[i] = idx[j]!;
+    idx[j] = t;
+  }
+  const chosen = idx.slice(0, sampleSize).sort();
+  const sub = takeRows(x, chosen);
+  const subLabels = new Int32Array(sampleSize);
+  for (let i = 0; i < sampleSize; i++) subLabels[i] = labels[chosen[i]!]!;
+  return silhouetteScore(sub, subLabels);
+}
