@@ -1,0 +1,4 @@
+export * from './trigger.ports';
+export * from './webhook.signature';
+export * from './request.schemas';
+export * from './grafana.schemas';
