@@ -1,0 +1,337 @@
+import { InvalidInputError, Matrix, assertFinite } from '../core/matrix';
+import { Random } from '../core/random';
+import { runWorker, shareFloat64, shareInt32 } from '../worker/ts-worker';
+import { TreeArrays, TreeData, TreeParams, growTree, presort } from './tree.builder';
+import { EncodedArray, decodeFloat64, decodeInt32, encodeArray } from './typed-array.codec';
+
+/**
+ * Features examined per split: an integer >= 1 is a count, a number in (0, 1) a fraction of the features
+ * (at least one), 'all' every feature (sklearn's RandomForestRegressor default, max_features=1.0), 'sqrt' / 'log2'.
+ */
+export type MaxFeatures = number | 'all' | 'sqrt' | 'log2';
+
+export interface RandomForestOptions {
+  /** Number of trees (default 100). */
+  nTrees?: number;
+  maxFeatures?: MaxFeatures;
+  /** Minimum number of (distinct in-bag) samples in a leaf (default 1). */
+  minSamplesLeaf?: number;
+  /** Minimum number of samples to split a node (default 2). */
+  minSamplesSplit?: number;
+  /** Maximum depth, root = 0 (default unlimited). */
+  maxDepth?: number;
+  /** Bootstrap sample per tree (default true). */
+  bootstrap?: boolean;
+  /** Seed (default 0). Tree t uses the t-th seed drawn from it, so results do not depend on the worker count. */
+  seed?: number;
+  /**
+   * Worker threads for `fitAsync` (default 1 = in-thread). Threads pay off from a few hundred thousand
+   * sample-trees upwards; each thread costs ~0.3-0.5 s to start under TypeScript.
+   */
+  workers?: number;
+}
+
+export interface RandomForestJSON {
+  readonly kind: 'random-forest-regressor';
+  readonly version: 1;
+  readonly nFeatures: number;
+  readonly nTrees: number;
+  readonly options: Required<Omit<RandomForestOptions, 'workers' | 'maxDepth'>> & { maxDepth: number | null };
+  readonly treeOffsets: EncodedArray;
+  readonly leafCounts: EncodedArray;
+  readonly feature: EncodedArray;
+  readonly threshold: EncodedArray;
+  readonly left: EncodedArray;
+  readonly right: EncodedArray;
+  readonly value: EncodedArray;
+  readonly featureImportances: EncodedArray;
+}
+
+interface ResolvedOptions {
+  nTrees: number;
+  maxFeatures: MaxFeatures;
+  minSamplesLeaf: number;
+  minSamplesSplit: number;
+  maxDepth: number;
+  bootstrap: boolean;
+  seed: number;
+  workers: number;
+}
+
+function resolveOptions(o: RandomForestOptions): ResolvedOptions {
+  const r: ResolvedOptions = {
+    nTrees: o.nTrees ?? 100,
+    maxFeatures: o.maxFeatures ?? 'all',
+    minSamplesLeaf: o.minSamplesLeaf ?? 1,
+    minSamplesSplit: o.minSamplesSplit ?? 2,
+    maxDepth: o.maxDepth ?? Infinity,
+    bootstrap: o.bootstrap ?? true,
+    seed: o.seed ?? 0,
+    workers: o.workers ?? 1,
+  };
+  const posInt = (v: number, name: string, min: number): void => {
+    if (!Number.isInteger(v) || v < min) throw new InvalidInputError(`random forest: ${name} must be an integer >= ${min} (got ${v})`);
+  };
+  posInt(r.nTrees, 'nTrees', 1);
+  posInt(r.minSamplesLeaf, 'minSamplesLeaf', 1);
+  posInt(r.minSamplesSplit, 'minSamplesSplit', 2);
+  posInt(r.workers, 'workers', 1);
+  if (r.maxDepth !== Infinity) posInt(r.maxDepth, 'maxDepth', 0);
+  if (!Number.isInteger(r.seed)) throw new InvalidInputError(`random forest: seed must be an integer (got ${r.seed})`);
+  const mf = r.maxFeatures;
+  if (typeof mf === 'number' && !(mf > 0 && (mf < 1 || Number.isInteger(mf)))) {
+    throw new InvalidInputError(`random forest: maxFeatures must be an integer >= 1, a fraction in (0, 1), 'all', 'sqrt' or 'log2' (got ${mf})`);
+  }
+  return r;
+}
+
+export function resolveMaxFeatures(mf: MaxFeatures, p: number): number {
+  if (mf === 'all') return p;
+  if (mf === 'sqrt') return Math.max(1, Math.floor(Math.sqrt(p)));
+  if (mf === 'log2') return Math.max(1, Math.floor(Math.log2(p)));
+  if (mf < 1) return Math.max(1, Math.floor(mf * p));
+  return Math.min(p, mf);
+}
+
+function checkTarget(y: Float64Array, n: number): void {
+  if (y.length !== n) throw new InvalidInputError(`target has ${y.length} values, expected ${n} (one per row)`);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(y[i]!)) throw new InvalidInputError(`target has a non-finite value (${y[i]}) at row ${i}`);
+  }
+}
+
+/** Trees drawn per forest seed: tree t always gets the t-th draw. */
+function treeSeeds(seed: number, nTrees: number): number[] {
+  const rng = new Random(seed);
+  return Array.from({ length: nTrees }, () => Math.floor(rng.next() * 4294967296) | 0);
+}
+
+function prepare(X: Matrix, y: Float64Array, shared: boolean): TreeData {
+  if (X.rows < 1 || X.cols < 1) throw new InvalidInputError(`random forest: need at least one row and one column (got ${X.rows}x${X.cols})`);
+  assertFinite(X, 'random forest features');
+  checkTarget(y, X.rows);
+  const n = X.rows;
+  const p = X.cols;
+  let cols: Float64Array = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) for (let f = 0; f < p; f++) cols[f * n + i] = X.data[i * p + f]!;
+  let presorted: Int32Array = presort(cols, n, p);
+  let yy: Float64Array = Float64Array.from(y);
+  if (shared) {
+    cols = shareFloat64(cols);
+    presorted = shareInt32(presorted);
+    yy = shareFloat64(yy);
+  }
+  return { n, p, cols, y: yy, presorted };
+}
+
+function treeParams(o: ResolvedOptions, p: number): TreeParams {
+  return {
+    maxFeatures: resolveMaxFeatures(o.maxFeatures, p),
+    minSamplesLeaf: o.minSamplesLeaf,
+    minSamplesSplit: o.minSamplesSplit,
+    maxDepth: o.maxDepth === Infinity ? 0x7fffffff : o.maxDepth,
+    bootstrap: o.bootstrap,
+  };
+}
+
+/** Worker request / answer for parallel tree growing (see forest.worker.ts). */
+export interface ForestWorkerRequest {
+  readonly data: TreeData;
+  readonly params: TreeParams;
+  readonly seeds: readonly number[];
+}
+
+export const FOREST_WORKER_ENTRY = `${__dirname}/forest.worker${__filename.endsWith('.ts') ? '.ts' : '.js'}`;
+
+/**
+ * Random forest regressor with sklearn semantics (bootstrap, max_features per split, min_samples_leaf, MSE criterion,
+ * best split over midpoints between distinct sorted values) grown on presorted typed arrays, and `apply` giving the
+ * leaf index of every sample in every tree.
+ */
+export class RandomForestRegressor {
+  private constructor(
+    readonly nFeatures: number,
+    readonly nTrees: number,
+    private readonly options: ResolvedOptions,
+    /** nTrees+1 node offsets into the concatenated node arrays. */
+    private readonly treeOffsets: Int32Array,
+    /** Leaves per tree. */
+    readonly leafCounts: Int32Array,
+    private readonly feature: Int32Array,
+    private readonly threshold: Float64Array,
+    private readonly left: Int32Array,
+    private readonly right: Int32Array,
+    private readonly value: Float64Array,
+    /** Mean decrease in impurity per feature, normalised to sum 1 (0s when no tree split). */
+    readonly featureImportances: Float64Array,
+  ) {}
+
+  /** Fits in the calling thread. */
+  static fit(X: Matrix, y: Float64Array, options: RandomForestOptions = {}): RandomForestRegressor {
+    const o = resolveOptions(options);
+    const data = prepare(X, y, false);
+    const params = treeParams(o, data.p);
+    const trees = treeSeeds(o.seed, o.nTrees).map((s) => growTree(data, params, s));
+    return RandomForestRegressor.assemble(data.p, o, trees);
+  }
+
+  /** Fits with `options.workers` threads (trees dealt round-robin); identical result to `fit` for the same seed. */
+  static async fitAsync(X: Matrix, y: Float64Array, options: RandomForestOptions = {}): Promise<RandomForestRegressor> {
+    const o = resolveOptions(options);
+    const workers = Math.min(o.workers, o.nTrees);
+    if (workers <= 1) return RandomForestRegressor.fit(X, y, options);
+    const data = prepare(X, y, true);
+    const params = treeParams(o, data.p);
+    const seeds = treeSeeds(o.seed, o.nTrees);
+    // the calling thread grows one share itself while the workers grow the others
+    const shares = Array.from({ length: workers }, (_, w) => seeds.filter((_, t) => t % workers === w));
+    const remote = shares.slice(1).map((s) => runWorker<TreeArrays[]>(FOREST_WORKER_ENTRY, { data, params, seeds: s } satisfies ForestWorkerRequest));
+    const local = shares[0]!.map((s) => growTree(data, params, s));
+    const results = [local, ...(await Promise.all(remote))];
+    const trees = seeds.map((_, t) => results[t % workers]![Math.floor(t / workers)]!);
+    return RandomForestRegressor.assemble(data.p, o, trees);
+  }
+
+  private static assemble(p: number, o: ResolvedOptions, trees: readonly TreeArrays[]): RandomForestRegressor {
+    const offsets = new Int32Array(trees.length + 1);
+    trees.forEach((t, i) => (offsets[i + 1] = offsets[i]! + t.feature.length));
+    const total = offsets[trees.length]!;
+    const feature = new Int32Array(total);
+    const threshold = new Float64Array(total);
+    const left = new Int32Array(total);
+    const right = new Int32Array(total);
+    const value = new Float64Array(total);
+    const leafCounts = new Int32Array(trees.length);
+    const imp = new Float64Array(p);
+    trees.forEach((t, i) => {
+      const at = offsets[i]!;
+      feature.set(t.feature, at);
+      threshold.set(t.threshold, at);
+      left.set(t.left, at);
+      right.set(t.right, at);
+      value.set(t.value, at);
+      leafCounts[i] = t.nLeaves;
+      let s = 0;
+      for (let f = 0; f < p; f++) s += t.importance[f]!;
+      if (s > 0) for (let f = 0; f < p; f++) imp[f]! += t.importance[f]! / s;
+    });
+    let s = 0;
+    for (let f = 0; f < p; f++) s += imp[f]!;
+    if (s > 0) for (let f = 0; f < p; f++) imp[f]! /= s;
+    return new RandomForestRegressor(p, trees.length, o, offsets, leafCounts, feature, threshold, left, right, value, imp);
+  }
+
+  private checkInput(X: Matrix): void {
+    if (X.cols !== this.nFeatures) throw new InvalidInputError(`random forest: input has ${X.cols} columns, the forest was fitted on ${this.nFeatures}`);
+    assertFinite(X, 'random forest input');
+  }
+
+  /** Calls visit(row, tree, globalLeafNode) for every row and tree (tree-outer, so a tree's nodes stay in cache). */
+  private walk(X: Matrix, visit: (i: number, t: number, node: number) => void): void {
+    const { feature, threshold, left, right, treeOffsets } = this;
+    const n = X.rows;
+    const p = X.cols;
+    const data = X.data;
+    for (let t = 0; t < this.nTrees; t++) {
+      const off = treeOffsets[t]!;
+      for (let i = 0; i < n; i++) {
+        const base = i * p;
+        let node = off;
+        let f = feature[node]!;
+        while (f >= 0) {
+          node = off + (data[base + f]! <= threshold[node]! ? left[node]! : right[node]!);
+          f = feature[node]!;
+        }
+        visit(i, t, node);
+      }
+    }
+  }
+
+  /** Mean of the trees' predictions. */
+  predict(X: Matrix): Float64Array {
+    this.checkInput(X);
+    const out = new Float64Array(X.rows);
+    const value = this.value;
+    this.walk(X, (i, _t, node) => (out[i]! += value[node]!));
+    for (let i = 0; i < X.rows; i++) out[i]! /= this.nTrees;
+    return out;
+  }
+
+  /** Leaf index (0..leafCounts[t]-1) reached in every tree: row-major rows x nTrees. */
+  apply(X: Matrix): Int32Array {
+    this.checkInput(X);
+    const T = this.nTrees;
+    const out = new Int32Array(X.rows * T);
+    const left = this.left;
+    this.walk(X, (i, t, node) => (out[i * T + t] = left[node]!));
+    return out;
+  }
+
+  /** Total number of nodes over all trees. */
+  get nodeCount(): number {
+    return this.treeOffsets[this.nTrees]!;
+  }
+
+  /** Structure of tree t (node indices local to the tree), for inspection and tests. */
+  tree(t: number): { feature: Int32Array; threshold: Float64Array; left: Int32Array; right: Int32Array; value: Float64Array; nLeaves: number } {
+    const a = this.treeOffsets[t]!;
+    const b = this.treeOffsets[t + 1]!;
+    return {
+      feature: this.feature.subarray(a, b),
+      threshold: this.threshold.subarray(a, b),
+      left: this.left.subarray(a, b),
+      right: this.right.subarray(a, b),
+      value: this.value.subarray(a, b),
+      nLeaves: this.leafCounts[t]!,
+    };
+  }
+
+  toJSON(): RandomForestJSON {
+    const o = this.options;
+    return {
+      kind: 'random-forest-regressor',
+      version: 1,
+      nFeatures: this.nFeatures,
+      nTrees: this.nTrees,
+      options: {
+        nTrees: o.nTrees,
+        maxFeatures: o.maxFeatures,
+        minSamplesLeaf: o.minSamplesLeaf,
+        minSamplesSplit: o.minSamplesSplit,
+        maxDepth: o.maxDepth === Infinity ? null : o.maxDepth,
+        bootstrap: o.bootstrap,
+        seed: o.seed,
+      },
+      treeOffsets: encodeArray(this.treeOffsets),
+      leafCounts: encodeArray(this.leafCounts),
+      feature: encodeArray(this.feature),
+      threshold: encodeArray(this.threshold),
+      left: encodeArray(this.left),
+      right: encodeArray(this.right),
+      value: encodeArray(this.value),
+      featureImportances: encodeArray(this.featureImportances),
+    };
+  }
+
+  static fromJSON(json: RandomForestJSON): RandomForestRegressor {
+    if (json?.kind !== 'random-forest-regressor' || json.version !== 1) throw new InvalidInputError('not a serialised random-forest-regressor (version 1)');
+    const offsets = decodeInt32(json.treeOffsets);
+    const feature = decodeInt32(json.feature);
+    const total = offsets[json.nTrees];
+    if (offsets.length !== json.nTrees + 1 || total !== feature.length) throw new InvalidInputError('serialised random forest: inconsistent tree offsets');
+    const o = resolveOptions({ ...json.options, maxDepth: json.options.maxDepth ?? undefined });
+    return new RandomForestRegressor(
+      json.nFeatures,
+      json.nTrees,
+      o,
+      offsets,
+      decodeInt32(json.leafCounts),
+      feature,
+      decodeFloat64(json.threshold),
+      decodeInt32(json.left),
+      decodeInt32(json.right),
+      decodeFloat64(json.value),
+      decodeFloat64(json.featureImportances),
+    );
+  }
+}
