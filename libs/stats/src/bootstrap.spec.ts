@@ -1,0 +1,57 @@
+import { bootstrapDifference, medianInPlace } from './bootstrap';
+import { median } from './descriptive';
+import { welchTTest } from './hypothesis-tests';
+import { SeededRandom } from './random';
+
+function normalSample(rng: SeededRandom, n: number, mu: number, sigma: number): number[] {
+  return Array.from({ length: n }, () => {
+    const u = 1 - rng.next();
+    return mu + sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+  });
+}
+
+describe('bootstrapDifference', () => {
+  it('medianInPlace agrees with the sort-based median', () => {
+    const rng = new SeededRandom(7);
+    for (let n = 1; n < 60; n++) {
+      const xs = Array.from({ length: n }, () => Math.round(rng.next() * 20));
+      expect(medianInPlace(Float64Array.from(xs))).toBe(median(xs));
+    }
+  });
+
+  it('is reproducible by seed and differs across seeds', () => {
+    const rng = new SeededRandom(1);
+    const a = normalSample(rng, 80, 10, 3);
+    const b = normalSample(rng, 120, 8, 2);
+    const r1 = bootstrapDifference(a, b, { seed: 5, resamples: 500 });
+    const r2 = bootstrapDifference(a, b, { seed: 5, resamples: 500 });
+    const r3 = bootstrapDifference(a, b, { seed: 6, resamples: 500 });
+    expect(r1.ci).toEqual(r2.ci);
+    expect(r3.ci).not.toEqual(r1.ci);
+  });
+
+  it('agrees with the Welch interval for the difference of means on normal data', () => {
+    const rng = new SeededRandom(3);
+    const a = normalSample(rng, 400, 12, 4);
+    const b = normalSample(rng, 600, 10, 2);
+    const boot = bootstrapDifference(a, b, { seed: 11, resamples: 4000 });
+    const welch = welchTTest(a, b);
+    expect(boot.estimate).toBeCloseTo(welch.difference, 10);
+    const width = welch.ci[1] - welch.ci[0];
+    expect(Math.abs(boot.ci[0] - welch.ci[0])).toBeLessThan(0.1 * width);
+    expect(Math.abs(boot.ci[1] - welch.ci[1])).toBeLessThan(0.1 * width);
+    expect(boot.shareAtOrBelowZero).toBe(0);
+  });
+
+  it('covers the true median difference and reports the observed one', () => {
+    const rng = new SeededRandom(9);
+    const a = normalSample(rng, 301, 5, 1);
+    const b = normalSample(rng, 201, 3, 1);
+    const r = bootstrapDifference(a, b, { statistic: 'median', seed: 2, resamples: 1000 });
+    expect(r.estimate).toBeCloseTo(median(a) - median(b), 12);
+    expect(r.ci[0]).toBeLessThan(2);
+    expect(r.ci[1]).toBeGreaterThan(2);
+    expect(r.ci[0]).toBeLessThan(r.estimate);
+    expect(r.ci[1]).toBeGreaterThan(r.estimate);
+  });
+});
