@@ -5,3 +5,4 @@ export * from './invoice-time';
 export * from './dead-letter.record';
 export * from './csv/csv-line.splitter';
 export * from './csv/invoice-csv.reader';
+export * from './segment-change.event';
