@@ -28,6 +28,8 @@ describe('bootstrapDifference', () => {
     const r3 = bootstrapDifference(a, b, { seed: 6, resamples: 500 });
     expect(r1.ci).toEqual(r2.ci);
     expect(r3.ci).not.toEqual(r1.ci);
+    const shuffled = bootstrapDifference([...a].reverse(), [...b].reverse(), { seed: 5, resamples: 500 });
+    expect(shuffled.ci).toEqual(r1.ci);
   });
 
   it('agrees with the Welch interval for the difference of means on normal data', () => {

@@ -67,7 +67,7 @@ function statOf(xs: Float64Array, statistic: BootstrapStatistic): number {
 
 /**
  * Percentile bootstrap confidence interval for statistic(a) − statistic(b), resampling each group independently with
- * replacement. Seeded: the same inputs and seed give the same interval.
+ * replacement. Seeded: the same values (in any order) and seed give the same interval.
  */
 export function bootstrapDifference(
   a: ArrayLike<number>,
@@ -79,8 +79,9 @@ export function bootstrapDifference(
   const confidence = options.confidence ?? 0.95;
   const seed = options.seed ?? 42;
   if (a.length < 1 || b.length < 1) throw new InsufficientDataError(`bootstrap needs >= 1 value per group (got ${a.length} and ${b.length})`);
-  const A = Float64Array.from(a);
-  const B = Float64Array.from(b);
+  // sorted copies: the result depends on the values and the seed only, not on the order rows arrived in
+  const A = Float64Array.from(a).sort();
+  const B = Float64Array.from(b).sort();
   const estimate = statOf(Float64Array.from(A), statistic) - statOf(Float64Array.from(B), statistic);
   const rng = new SeededRandom(seed);
   const bufA = new Float64Array(A.length);

@@ -1,0 +1,54 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { buildReport } from './report.builder';
+import { renderReportMarkdown } from './report.markdown';
+import { REPORT_OPTIONS, type ReportSettings } from './report.options';
+import { ReportRepository } from './report.repository';
+import type { Report } from './report.types';
+
+/**
+ * Computes the business report live from the tables. The computation (a full customer scan, bootstrap, forecast
+ * backtests) takes a second or so on the seed data, so the result is reused while the active model and the
+ * memberships are unchanged, for at most `cacheTtlMs`.
+ */
+@Injectable()
+export class ReportService {
+  private cached: { key: string; at: number; report: Promise<Report> } | null = null;
+
+  constructor(
+    private readonly repository: ReportRepository,
+    @Inject(REPORT_OPTIONS) private readonly settings: ReportSettings,
+  ) {}
+
+  async report(): Promise<Report> {
+    const [model, stamp] = await Promise.all([this.repository.activeModel(), this.repository.membershipsStamp()]);
+    const key = `${model?.version ?? 'none'}|${stamp}`;
+    const now = Date.now();
+    if (this.cached && this.cached.key === key && now - this.cached.at < this.settings.cacheTtlMs) return this.cached.report;
+    const report = this.compute(model);
+    this.cached = { key, at: now, report };
+    report.catch(() => {
+      if (this.cached?.report === report) this.cached = null;
+    });
+    return report;
+  }
+
+  async markdown(): Promise<string> {
+    return renderReportMarkdown(await this.report());
+  }
+
+  private async compute(model: Awaited<ReturnType<ReportRepository['activeModel']>>): Promise<Report> {
+    const policy = this.settings.policy;
+    const [segments, memberships, features, rfm, monthly, transitions] = await Promise.all([
+      model ? this.repository.segments(model.version) : Promise.resolve([]),
+      this.repository.memberships(),
+      this.repository.customerFeatures(policy),
+      this.repository.rfmSegments(),
+      this.repository.monthlyRevenue(policy),
+      this.repository.transitionTotals(),
+    ]);
+    return buildReport(
+      { now: new Date(), policyName: policy.name, model, segments, memberships, features, rfm, monthly, transitions },
+      this.settings,
+    );
+  }
+}

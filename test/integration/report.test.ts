@@ -1,0 +1,249 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Test } from '@nestjs/testing';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { openClickHouse, runMigrations, StorageModule } from '@insiders/storage';
+import {
+  adjustedRandIndex,
+  bootstrapDifference,
+  crosstab,
+  holtForecast,
+  mannWhitneyU,
+  median,
+  welchTTest,
+} from '@insiders/stats';
+import { ApiModule } from '../../apps/api/src/api.module';
+import { loadApiConfig } from '../../apps/api/src/api.config';
+import type { Report } from '../../apps/api/src/report/report.types';
+import { buildReportFixture, seedReportFixture, type FixtureLine, type ReportFixture } from './report.fixture';
+
+/**
+ * The business report on fixture rows written through the real migrations on chDB, served by the real ApiModule.
+ * Every figure is checked against a computation made here, in plain TypeScript, from the fixture's raw lines
+ * (seed-ian cleaning: POST and unit prices below 0.04 dropped; purchases are positive quantities).
+ */
+interface Expected {
+  /** Every report feature by name, per customer. */
+  feature: (customer: string, name: string) => number;
+  revenue: Map<string, number>;
+  invoices: Map<string, number>;
+  frequency: Map<string, number>;
+  recency: Map<string, number>;
+  monthlyInsiders: Map<string, number>;
+}
+
+const day = (t: string) => Math.floor(Date.parse(`${t.slice(0, 10)}T00:00:00Z`) / 86_400_000);
+
+function expectedFrom(f: ReportFixture): Expected {
+  const clean = (l: FixtureLine) => l.stockCode !== 'POST' && l.unitPrice >= 0.04;
+  const kept = (l: FixtureLine) => clean(l) && l.quantity > 0;
+  const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+  const items = new Map<string, number>();
+  const lines = new Map<string, number>();
+  const returns = new Map<string, number>();
+  for (const l of f.lines.filter((x) => clean(x) && x.quantity < 0)) add(returns, l.customerId, -l.quantity);
+  const revenue = new Map<string, number>();
+  const invoiceSets = new Map<string, Set<string>>();
+  const firstDay = new Map<string, number>();
+  const lastDay = new Map<string, number>();
+  const monthlyInsiders = new Map<string, number>();
+  for (const l of f.lines.filter(kept)) {
+    const c = l.customerId;
+    revenue.set(c, (revenue.get(c) ?? 0) + l.quantity * l.unitPrice);
+    add(items, c, l.quantity);
+    add(lines, c, 1);
+    if (!invoiceSets.has(c)) invoiceSets.set(c, new Set());
+    invoiceSets.get(c)!.add(l.invoiceNo);
+    firstDay.set(c, Math.min(firstDay.get(c) ?? Infinity, day(l.time)));
+    lastDay.set(c, Math.max(lastDay.get(c) ?? -Infinity, day(l.time)));
+    if (f.insider.get(c)) {
+      const m = `${l.time.slice(0, 7)}-01`;
+      monthlyInsiders.set(m, (monthlyInsiders.get(m) ?? 0) + l.quantity * l.unitPrice);
+    }
+  }
+  const reference = Math.max(...lastDay.values());
+  const invoices = new Map([...invoiceSets].map(([c, s]) => [c, s.size]));
+  const frequency = new Map([...invoices].map(([c, n]) => [c, n / (lastDay.get(c)! - firstDay.get(c)! + 1)]));
+  const recency = new Map([...lastDay].map(([c, d]) => [c, reference - d]));
+  const feature = (c: string, name: string): number => {
+    switch (name) {
+      case 'grossRevenue':
+        return revenue.get(c)!;
+      case 'recencyDays':
+        return recency.get(c)!;
+      case 'invoices':
+        return invoices.get(c)!;
+      case 'frequency':
+        return frequency.get(c)!;
+      case 'items':
+        return items.get(c)!;
+      case 'products':
+        return lines.get(c)!;
+      case 'returns':
+        return returns.get(c) ?? 0;
+      case 'averageTicket':
+        return revenue.get(c)! / invoices.get(c)!;
+      default:
+        throw new Error(`unknown feature ${name}`);
+    }
+  };
+  return { feature, revenue, invoices, frequency, recency, monthlyInsiders };
+}
+
+describe('GET /v1/report on chDB fixture rows', () => {
+  let dir: string;
+  let client: ClickHouseClient;
+  let app: NestFastifyApplication;
+  let fixture: ReportFixture;
+  let expected: Expected;
+  let report: Report;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'insiders-report-'));
+    client = await openClickHouse({ database: 'report_it', chdbPath: join(dir, 'chdb') });
+    await runMigrations(client, 'report_it');
+    fixture = await seedReportFixture(client, buildReportFixture());
+    expected = expectedFrom(fixture);
+    const config = loadApiConfig({ FEATURE_POLICY: 'seed-ian', RATE_LIMIT_PER_SECOND: '0' });
+    const moduleRef = await Test.createTestingModule({
+      imports: [StorageModule.forClient(client), ApiModule.forRoot({ config })],
+    }).compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    const res = await app.inject({ method: 'GET', url: '/v1/report' });
+    expect(res.statusCode).toBe(200);
+    report = res.json<Report>();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await client?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const insiderIds = () => fixture.customers.filter((c) => fixture.insider.get(c));
+  const restIds = () => fixture.customers.filter((c) => !fixture.insider.get(c));
+
+  it('names the active model and counts who is eligible', () => {
+    expect(report.model?.version).toBe(2);
+    expect(report.model?.silhouette).toBeCloseTo(0.52, 10);
+    expect(report.population.customers).toBe(60);
+    expect(report.population.assigned).toBe(60);
+    expect(report.eligibility.insiders).toBe(insiderIds().length);
+    expect(report.eligibility.insiders).toBe(11);
+    expect(report.eligibility.guardedOut).toBe(1); // customer 13011: one invoice
+    expect(report.eligibility.segments).toEqual([{ segmentId: 0, name: 'Elite Spenders', members: 12, insiders: 11 }]);
+    expect(report.eligibility.ruleSource).toBe('model');
+    expect(report.eligibility.rule.maxShare).toBe(0.3);
+  });
+
+  it('computes the revenue share and the profile from the cleaned raw lines', () => {
+    const total = [...expected.revenue.values()].reduce((s, v) => s + v, 0);
+    const ins = insiderIds().reduce((s, c) => s + expected.revenue.get(c)!, 0);
+    expect(report.revenueShare.totalRevenue).toBeCloseTo(total, 2);
+    expect(report.revenueShare.insidersRevenue).toBeCloseTo(ins, 2);
+    expect(report.revenueShare.share).toBeCloseTo(ins / total, 10);
+    expect(report.revenueShare.customerShare).toBeCloseTo(11 / 60, 10);
+    const elite = report.profile.find((p) => p.segmentId === 0)!;
+    expect(report.profile[0]!.segmentId).toBe(0); // Insiders segment first
+    const members = fixture.customers.filter((c) => fixture.segmentOf.get(c) === 0);
+    expect(elite.customers).toBe(12);
+    expect(elite.meanRevenue).toBeCloseTo(members.reduce((s, c) => s + expected.revenue.get(c)!, 0) / 12, 6);
+    expect(elite.medianRevenue).toBeCloseTo(median(members.map((c) => expected.revenue.get(c)!)), 6);
+    expect(elite.meanInvoices).toBeCloseTo(members.reduce((s, c) => s + expected.invoices.get(c)!, 0) / 12, 10);
+    const dormant = report.profile.find((p) => p.segmentId === 2)!;
+    const dm = fixture.customers.filter((c) => fixture.segmentOf.get(c) === 2);
+    expect(dormant.meanRecencyDays).toBeCloseTo(dm.reduce((s, c) => s + expected.recency.get(c)!, 0) / dm.length, 10);
+  });
+
+  it('gives tests and intervals that match a direct computation', () => {
+    const rev = report.evidence.find((e) => e.feature === 'grossRevenue')!;
+    const a = insiderIds().map((c) => expected.revenue.get(c)!);
+    const b = restIds().map((c) => expected.revenue.get(c)!);
+    const u = mannWhitneyU(a, b);
+    expect(rev.mannWhitney.u).toBe(u.u);
+    expect(rev.mannWhitney.pValue).toBeCloseTo(u.pValue, 12);
+    expect(rev.mannWhitney.pValue).toBeLessThan(1e-5);
+    expect(rev.welch.pValue).toBeCloseTo(welchTTest(a, b).pValue, 10);
+    const boot = bootstrapDifference(a, b, { statistic: 'median', resamples: rev.bootstrapMedian.resamples, seed: rev.bootstrapMedian.seed });
+    expect(rev.bootstrapMedian.seed).toBe(42);
+    expect(rev.bootstrapMedian.ci[0]).toBeCloseTo(boot.ci[0], 6);
+    expect(rev.bootstrapMedian.ci[1]).toBeCloseTo(boot.ci[1], 6);
+    expect(rev.bootstrapMedian.ci[0]).toBeGreaterThan(0);
+    const freq = report.evidence.find((e) => e.feature === 'frequency')!;
+    expect(freq.insiders.median).toBeCloseTo(median(insiderIds().map((c) => expected.frequency.get(c)!)), 12);
+    expect(freq.mannWhitney.pValue).toBeCloseTo(
+      mannWhitneyU(insiderIds().map((c) => expected.frequency.get(c)!), restIds().map((c) => expected.frequency.get(c)!)).pValue,
+      12,
+    );
+  });
+
+  it('states entry conditions as thresholds that reproduce the Insiders, and observed entries/exits', () => {
+    const enter = report.conditions.enter;
+    expect(enter.conditions.length).toBeGreaterThan(0);
+    // re-apply the thresholds to the independently computed features: the stated precision and recall hold
+    const passing = fixture.customers.filter((c) =>
+      enter.conditions.every((k) => {
+        const v = expected.feature(c, k.feature);
+        return k.direction === '>=' ? v >= k.threshold - 1e-9 : v <= k.threshold + 1e-9;
+      }),
+    );
+    const tp = passing.filter((c) => fixture.insider.get(c)).length;
+    expect(tp / passing.length).toBeCloseTo(enter.precision, 10);
+    expect(tp / 11).toBeCloseTo(enter.recall, 10);
+    expect(enter.f1).toBeGreaterThan(0.9);
+    expect(report.conditions.leave.some((l) => l.includes('180 days'))).toBe(true);
+    expect(report.conditions.observed.entered).toBe(fixture.entered);
+    expect(report.conditions.observed.exited).toBe(fixture.exited);
+    expect(report.conditions.observed.first).toBe('2011-06-01T00:00:00.000Z');
+  });
+
+  it('forecasts Insiders revenue from complete months and backtests on held-out months', () => {
+    const f = report.forecast;
+    expect(f.available).toBe(true);
+    expect(f.history.map((h) => h.month)).toEqual(Array.from({ length: 11 }, (_, i) => `2011-${String(i + 1).padStart(2, '0')}-01`));
+    expect(f.history.filter((h) => !h.complete).map((h) => h.month)).toEqual(['2011-11-01']);
+    for (const h of f.history) expect(h.insidersRevenue).toBeCloseTo(expected.monthlyInsiders.get(h.month) ?? 0, 2);
+    const series = f.history.filter((h) => h.complete).map((h) => expected.monthlyInsiders.get(h.month)!);
+    const direct = holtForecast(series, { horizon: 3, level: 0.8, nonNegative: true });
+    expect(f.points.map((p) => p.month)).toEqual(['2011-11-01', '2011-12-01', '2012-01-01']);
+    f.points.forEach((p, i) => {
+      expect(p.mean).toBeCloseTo(direct.points[i]!.mean, 4);
+      expect(p.lower).toBeLessThanOrEqual(p.mean);
+      expect(p.upper).toBeGreaterThanOrEqual(p.mean);
+    });
+    expect(f.points[0]!.actualToDate).toBeCloseTo(expected.monthlyInsiders.get('2011-11-01')!, 2);
+    expect(f.backtest!.holdout).toBe(3);
+    expect(f.backtest!.oneStep.cases.map((c) => c.month)).toEqual(['2011-08-01', '2011-09-01', '2011-10-01']);
+    expect(f.backtest!.oneStep.mape).toBeGreaterThanOrEqual(0);
+    expect(f.backtest!.oneStep.coverage).toBeGreaterThanOrEqual(0);
+  });
+
+  it('compares ML segments with the RFM baseline', () => {
+    const ml = fixture.customers.map((c) => fixture.segmentNames[fixture.segmentOf.get(c)!]!);
+    const base = fixture.customers.map((c) => fixture.rfm.get(c)!);
+    expect(report.rfm.available).toBe(true);
+    expect(report.rfm.n).toBe(60);
+    expect(report.rfm.adjustedRandIndex).toBeCloseTo(adjustedRandIndex(crosstab(ml, base)), 12);
+    const champions = report.rfm.insidersByRfm.find((x) => x.segment === 'Champions')!;
+    const inChampions = fixture.customers.filter((c) => fixture.rfm.get(c) === 'Champions');
+    expect(champions.insiders).toBe(inChampions.filter((c) => fixture.insider.get(c)).length);
+    const total = report.rfm.counts.flat().reduce((s, v) => s + v, 0);
+    expect(total).toBe(60);
+  });
+
+  it('renders the same report as Markdown', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/report.md' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/markdown');
+    const md = res.body;
+    for (const heading of ['## 1. Who is eligible', '## 3. Share of revenue', '## 5. Do Insiders', '## 6. Expected Insiders revenue', '## 7. ML segments vs the RFM baseline']) {
+      expect(md).toContain(heading);
+    }
+    expect(md).toContain('**11 customers** are Insiders');
+    expect(md).toContain(`${(report.revenueShare.share * 100).toFixed(1)}% of gross revenue`);
+  });
+});
