@@ -1,2 +1,18 @@
 export * from './core/matrix';
 export * from './core/random';
+export * from './core/knn';
+export { RandomForestRegressor, resolveMaxFeatures } from './forest/random-forest.model';
+export type { MaxFeatures, RandomForestOptions, RandomForestJSON } from './forest/random-forest.model';
+export { LeafIndex, leafKnnGraph, leafKnnBruteForce } from './embedding/leaf-index';
+export type { LeafMatrix } from './embedding/leaf-index';
+export { voteLabels, averageNeighbourRows, agreement } from './assign/neighbour-vote';
+export type { VoteWeighting, VoteResult } from './assign/neighbour-vote';
+export { scoreRfm, quintileScores, rfmSegment, RFM_SEGMENTS } from './rfm/rfm.scoring';
+export type { RfmInput, RfmResult, RfmSegment } from './rfm/rfm.scoring';
+export { fitSegmentation } from './pipeline/fit-segmentation';
+export type { SegmentationFit, StageTimings, ProgressListener } from './pipeline/fit-segmentation';
+export { SegmentationModel } from './pipeline/segmentation.model';
+export type { Assignment, AssignmentEvaluation, KCurvePoint, SegmentationModelJSON } from './pipeline/segmentation.model';
+export { resolveSegmentationOptions, DEFAULT_UMAP_COMPONENTS } from './pipeline/segmentation.options';
+export type { SegmentationOptions, ResolvedSegmentationOptions } from './pipeline/segmentation.options';
+export { fitSegmentationInWorker } from './worker/fit-in-worker';

@@ -1,0 +1,225 @@
+import { KnnGraph } from '../core/knn';
+import { InvalidInputError, Matrix, assertFinite, matrix, takeRows } from '../core/matrix';
+import { Random } from '../core/random';
+import { LeafIndex } from '../embedding/leaf-index';
+import { RandomForestJSON, RandomForestRegressor } from '../forest/random-forest.model';
+import { EncodedArray, decodeFloat64, decodeInt32, encodeArray } from '../forest/typed-array.codec';
+import { GaussianMixture, GaussianMixtureJson } from '../gmm/gaussian-mixture';
+import { VoteWeighting, agreement, averageNeighbourRows, voteLabels } from '../assign/neighbour-vote';
+import { ResolvedSegmentationOptions } from './segmentation.options';
+
+/** One point of the model-selection curve. */
+export interface KCurvePoint {
+  readonly k: number;
+  /** Mean silhouette of the GMM labels in the embedding (NaN when the fit failed or produced a single cluster). */
+  readonly silhouette: number;
+  readonly bic: number;
+  /** Components that received at least one customer. */
+  readonly nonEmpty: number;
+  readonly ms: number;
+}
+
+export interface Assignment {
+  readonly labels: Int32Array;
+  /** Share of the (similarity-weighted) vote won by the label. */
+  readonly voteShare: Float64Array;
+  /** m x k fitted-row indices of the neighbours that voted, nearest first. */
+  readonly neighbours: Int32Array;
+  /** m x k leaf-space distances (1 - shared leaves / trees). */
+  readonly distances: Float64Array;
+  readonly k: number;
+  /** Neighbour ids (when the model was fitted with ids), m x k. */
+  readonly neighbourIds?: string[];
+}
+
+export interface AssignmentEvaluation {
+  /** Rows evaluated (fitted rows, each placed as if new: itself excluded from its neighbours). */
+  readonly rows: number;
+  /** Fraction of those rows given their fitted label by each method. */
+  readonly agreement: {
+    readonly leafVoteSimilarity: number;
+    readonly leafVoteUniform: number;
+    readonly nearestNeighbour: number;
+    /** Mean of the neighbours' embedding coordinates, then the GMM's most probable component. */
+    readonly embeddingAverageGmm: number;
+  };
+  readonly meanVoteShare: number;
+}
+
+export interface SegmentationModelJSON {
+  readonly kind: 'segmentation-model';
+  readonly version: 1;
+  readonly options: ResolvedSegmentationOptions;
+  readonly forest: RandomForestJSON;
+  readonly nFeatures: number;
+  readonly nFitted: number;
+  /** Fitted rows' features (their leaves are recomputed on load). */
+  readonly features: EncodedArray;
+  readonly labels: EncodedArray;
+  readonly embeddingDims: number;
+  readonly embedding: EncodedArray;
+  readonly gmm: GaussianMixtureJson;
+  readonly k: number;
+  readonly silhouette: number;
+  readonly curve: KCurvePoint[];
+  readonly ids: string[] | null;
+}
+
+const ASSIGN_CHUNK = 20_000;
+
+/**
+ * A fitted segmentation: random forest, the fitted customers (features, leaves, labels, embedding) and the chosen
+ * Gaussian mixture. New or changed customers are placed without refitting by `assign`.
+ */
+export class SegmentationModel {
+  private leafIndexCache: LeafIndex | null = null;
+
+  constructor(
+    readonly options: ResolvedSegmentationOptions,
+    readonly forest: RandomForestRegressor,
+    /** Features of the fitted rows. */
+    readonly fittedFeatures: Matrix,
+    /** Segment (GMM component) of every fitted row. */
+    readonly labels: Int32Array,
+    readonly embedding: Matrix,
+    readonly gmm: GaussianMixture,
+    readonly k: number,
+    readonly silhouette: number,
+    readonly curve: readonly KCurvePoint[],
+    readonly ids: readonly string[] | null,
+    leafIndex?: LeafIndex,
+  ) {
+    if (ids && ids.length !== fittedFeatures.rows) throw new InvalidInputError(`segmentation model: ${ids.length} ids for ${fittedFeatures.rows} rows`);
+    this.leafIndexCache = leafIndex ?? null;
+  }
+
+  get nFitted(): number {
+    return this.fittedFeatures.rows;
+  }
+
+  /** Inverted leaf index of the fitted rows (built on first use after loading). */
+  get leafIndex(): LeafIndex {
+    if (!this.leafIndexCache) {
+      const leaves = this.forest.apply(this.fittedFeatures);
+      this.leafIndexCache = LeafIndex.build({ n: this.nFitted, nTrees: this.forest.nTrees, leaves, leafCounts: this.forest.leafCounts });
+    }
+    return this.leafIndexCache;
+  }
+
+  /** Leaf-space neighbours among the fitted rows of every row of `rows` (in chunks, so memory stays bounded). */
+  neighbours(rows: Matrix, k = this.options.assign.k, excludeFitted?: Int32Array): KnnGraph {
+    if (rows.cols !== this.forest.nFeatures) throw new InvalidInputError(`segmentation: rows have ${rows.cols} features, the model ${this.forest.nFeatures}`);
+    assertFinite(rows, 'segmentation input');
+    const kk = Math.min(k, this.nFitted);
+    const indices = new Int32Array(rows.rows * kk);
+    const distances = new Float64Array(rows.rows * kk);
+    const index = this.leafIndex;
+    for (let s = 0; s < rows.rows; s += ASSIGN_CHUNK) {
+      const e = Math.min(rows.rows, s + ASSIGN_CHUNK);
+      const chunk = matrix(e - s, rows.cols, rows.data.subarray(s * rows.cols, e * rows.cols));
+      const leaves = this.forest.apply(chunk);
+      const g = index.query(leaves, e - s, kk, excludeFitted?.subarray(s, e));
+      indices.set(g.indices, s * kk);
+      distances.set(g.distances, s * kk);
+    }
+    return { n: rows.rows, k: kk, indices, distances };
+  }
+
+  /**
+   * Places customers that were not in the fit: forest -> leaf ids -> nearest fitted customers in leaf space ->
+   * similarity-weighted vote of their segments.
+   */
+  assign(rows: Matrix, opts: { k?: number; weighting?: VoteWeighting } = {}): Assignment {
+    const g = this.neighbours(rows, opts.k ?? this.options.assign.k);
+    const vote = voteLabels(g, this.labels, opts.weighting ?? this.options.assign.weighting);
+    const ids = this.ids;
+    return {
+      labels: vote.labels,
+      voteShare: vote.voteShare,
+      neighbours: g.indices,
+      distances: g.distances,
+      k: g.k,
+      ...(ids ? { neighbourIds: Array.from(g.indices, (j) => (j >= 0 ? ids[j]! : '')) } : {}),
+    };
+  }
+
+  /**
+   * Agreement of assignment methods with the fitted labels on a seeded sample of fitted rows, each placed as if new
+   * (itself excluded from the neighbours).
+   */
+  evaluateAssignment(sampleSize = 2000, seed = 0): AssignmentEvaluation {
+    const n = this.nFitted;
+    const m = Math.min(n, sampleSize);
+    const idx = new Int32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    const rng = new Random(seed);
+    for (let i = 0; i < m; i++) {
+      const j = i + rng.int(n - i);
+      const t = idx[i]!;
+      idx[i] = idx[j]!;
+      idx[j] = t;
+    }
+    const chosen = idx.slice(0, m).sort();
+    const rows = takeRows(this.fittedFeatures, chosen);
+    const truth = Int32Array.from(chosen, (i) => this.labels[i]!);
+    const g = this.neighbours(rows, this.options.assign.k, chosen);
+    const sim = voteLabels(g, this.labels, 'similarity');
+    const uni = voteLabels(g, this.labels, 'uniform');
+    const nn = Int32Array.from({ length: m }, (_, q) => this.labels[g.indices[q * g.k]!]!);
+    const avg = this.gmm.predict(averageNeighbourRows(g, this.embedding, 'similarity'));
+    let share = 0;
+    for (let q = 0; q < m; q++) share += sim.voteShare[q]!;
+    return {
+      rows: m,
+      agreement: {
+        leafVoteSimilarity: agreement(sim.labels, truth),
+        leafVoteUniform: agreement(uni.labels, truth),
+        nearestNeighbour: agreement(nn, truth),
+        embeddingAverageGmm: agreement(avg, truth),
+      },
+      meanVoteShare: m ? share / m : 0,
+    };
+  }
+
+  toJSON(): SegmentationModelJSON {
+    return {
+      kind: 'segmentation-model',
+      version: 1,
+      options: this.options,
+      forest: this.forest.toJSON(),
+      nFeatures: this.fittedFeatures.cols,
+      nFitted: this.nFitted,
+      features: encodeArray(this.fittedFeatures.data),
+      labels: encodeArray(this.labels),
+      embeddingDims: this.embedding.cols,
+      embedding: encodeArray(this.embedding.data),
+      gmm: this.gmm.toJSON(),
+      k: this.k,
+      silhouette: this.silhouette,
+      curve: [...this.curve],
+      ids: this.ids ? [...this.ids] : null,
+    };
+  }
+
+  static fromJSON(json: SegmentationModelJSON): SegmentationModel {
+    if (json?.kind !== 'segmentation-model' || json.version !== 1) throw new InvalidInputError('not a serialised segmentation-model (version 1)');
+    const features = matrix(json.nFitted, json.nFeatures, decodeFloat64(json.features));
+    const labels = decodeInt32(json.labels);
+    if (labels.length !== json.nFitted) throw new InvalidInputError(`serialised segmentation model: ${labels.length} labels for ${json.nFitted} rows`);
+    const embedding = matrix(json.nFitted, json.embeddingDims, decodeFloat64(json.embedding));
+    // JSON turns NaN into null: restore it in the curve
+    const curve = json.curve.map((p) => ({ ...p, silhouette: p.silhouette ?? NaN, bic: p.bic ?? NaN }));
+    return new SegmentationModel(
+      json.options,
+      RandomForestRegressor.fromJSON(json.forest),
+      features,
+      labels,
+      embedding,
+      GaussianMixture.fromJSON(json.gmm),
+      json.k,
+      json.silhouette,
+      curve,
+      json.ids,
+    );
+  }
+}

@@ -1,0 +1,20 @@
+/** Worker-thread entry: runs fitSegmentation and posts progress and the serialised result to the parent. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { matrix } from '../core/matrix';
+import { fitSegmentation } from '../pipeline/fit-segmentation';
+import type { SegmentationWorkerMessage, SegmentationWorkerRequest } from './fit-in-worker';
+
+const port = parentPort!;
+const req = workerData as SegmentationWorkerRequest;
+const post = (m: SegmentationWorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+
+fitSegmentation(matrix(req.rows, req.cols, req.data), req.target, req.options, (stage, detail) => post({ type: 'progress', stage, detail }))
+  .then((fit) => {
+    const labels = fit.labels;
+    const fittedRows = fit.fittedRows;
+    post(
+      { type: 'done', model: fit.model.toJSON(), labels, fittedRows, k: fit.k, silhouette: fit.silhouette, curve: [...fit.curve], timings: fit.timings },
+      [labels.buffer as ArrayBuffer, fittedRows.buffer as ArrayBuffer],
+    );
+  })
+  .catch((e: unknown) => post({ type: 'error', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) }));
