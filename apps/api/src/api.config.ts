@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commonConfigShape, env, loadConfig } from '@insiders/config';
+import { POLICY_PRESET_NAMES } from '@insiders/features-core';
 
 /**
  * The API's environment, parsed once at boot. A bad variable stops start-up with a message naming it.
@@ -13,6 +14,10 @@ export const apiConfigShape = {
   ...commonConfigShape,
   PORT: env.int(3000, { min: 0, max: 65535 }),
   HOST: env.string('0.0.0.0'),
+  /** Behind a reverse proxy: take the client IP (rate limit) from X-Forwarded-For. */
+  TRUST_PROXY: env.bool(false),
+  /** The cleaning policy features are read with (as the features service's FEATURE_POLICY). */
+  FEATURE_POLICY: env.oneOf(POLICY_PRESET_NAMES, 'seed-ian'),
   API_KEYS: env.list([]),
   API_KEY_HASHES: env.list([]),
   API_READ_KEYS: env.list([]),

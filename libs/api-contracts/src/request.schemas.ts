@@ -43,21 +43,22 @@ export function paginationShape(limits: RequestLimits) {
 
 /** A time range [from, to) no longer than `maxRangeDays`; `to` defaults to now, `from` to 30 days before `to`. */
 export function timeRangeSchema<T extends z.ZodRawShape>(limits: RequestLimits, extra: T) {
-  return z
-    .object({ from: instantSchema.optional(), to: instantSchema.optional(), ...extra })
-    .transform((v, ctx) => {
-      const to = v.to ?? new Date();
-      const from = v.from ?? new Date(to.getTime() - 30 * DAY_MS);
-      if (from.getTime() >= to.getTime()) {
-        ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before to' });
-        return z.NEVER;
-      }
-      if (to.getTime() - from.getTime() > limits.maxRangeDays * DAY_MS) {
-        ctx.addIssue({ code: 'custom', path: ['from'], message: `range must span at most ${limits.maxRangeDays} days` });
-        return z.NEVER;
-      }
-      return { ...v, from, to };
-    });
+  const base = z.object({ from: instantSchema.optional(), to: instantSchema.optional(), ...extra });
+  type Out = Omit<z.infer<typeof base>, 'from' | 'to'> & { from: Date; to: Date };
+  return base.transform((v, ctx): Out => {
+    const given = v as unknown as { from?: Date; to?: Date };
+    const to = given.to ?? new Date();
+    const from = given.from ?? new Date(to.getTime() - 30 * DAY_MS);
+    if (from.getTime() >= to.getTime()) {
+      ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before to' });
+      return z.NEVER;
+    }
+    if (to.getTime() - from.getTime() > limits.maxRangeDays * DAY_MS) {
+      ctx.addIssue({ code: 'custom', path: ['from'], message: `range must span at most ${limits.maxRangeDays} days` });
+      return z.NEVER;
+    }
+    return { ...(v as object), from, to } as Out;
+  });
 }
 
 export const bucketSchema = z.enum(['hour', 'day', 'week', 'month']);
