@@ -20,7 +20,7 @@ export function symmetricEigen(input: Float64Array, n: number, maxSweeps = 100):
       diag += a[i * n + i]! * a[i * n + i]!;
       for (let j = i + 1; j < n; j++) off += a[i * n + j]! * a[i * n + j]!;
     }
-    if (off <= 1e-30 * Math.max(diag, 1e-300)) break;
+    if (off <= 1e-24 * Math.max(diag, 1e-300)) break;
     for (let p = 0; p < n - 1; p++) {
       for (let q = p + 1; q < n; q++) {
         const apq = a[p * n + q]!;

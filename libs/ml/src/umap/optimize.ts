@@ -1,0 +1,114 @@
+import { Random } from '../core/random';
+
+export interface LayoutProblem {
+  /** n x dim, updated in place. */
+  embedding: Float64Array;
+  n: number;
+  dim: number;
+  head: Int32Array;
+  tail: Int32Array;
+  epochsPerSample: Float64Array;
+  a: number;
+  b: number;
+  nEpochs: number;
+  gamma: number;
+  initialAlpha: number;
+  negativeSampleRate: number;
+  /** Evaluate the repulsive kernel with Math.pow instead of the interpolated table (slower, for reference). */
+  exactKernel?: boolean;
+}
+
+/** Table spacing in embedding distance and range: 1/128 up to distance 128. */
+const TABLE_STEP = 128;
+const TABLE_MAX = 128;
+/** Below this distance the repulsive coefficient bends too fast for linear interpolation: evaluated exactly. */
+const TABLE_MIN = 0.5;
+
+/**
+ * The repulsive coefficient 2γb / ((0.001 + d²)(a d^2b + 1)) tabulated on a uniform grid in d (not d²), linearly
+ * interpolated: relative error below 2e-4 for d >= 0.5 (exact below and beyond the table), versus 50-90 ns per
+ * Math.pow in V8 — the repulsive samples are ~5/6 of all SGD work.
+ */
+export function repulsionTable(a: number, b: number, gamma: number): Float64Array {
+  const size = TABLE_STEP * TABLE_MAX + 2;
+  const t = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    const d2 = (i / TABLE_STEP) ** 2;
+    t[i] = (2 * gamma * b) / ((0.001 + d2) * (a * Math.pow(d2, b) + 1));
+  }
+  return t;
+}
+
+/**
+ * umap-learn's optimize_layout_euclidean, single-threaded: per epoch every edge due for sampling pulls its endpoints
+ * together (attractive gradient of 1 / (1 + a d^2b)), then pushes the head away from negativeSampleRate x (epochs
+ * elapsed) random vertices (repulsive gradient with the 0.001 offset); gradients clipped to ±4, learning rate decaying
+ * linearly. Vertex sampling uses the seeded generator, so the result is a pure function of input and seed.
+ */
+export function optimizeLayout(p: LayoutProblem, rng: Random, onEpoch?: (epoch: number, nEpochs: number) => void): void {
+  const { embedding: emb, n, dim, head, tail, epochsPerSample, a, b, nEpochs, gamma, initialAlpha, negativeSampleRate } = p;
+  const table = repulsionTable(a, b, gamma);
+  const tableLo = p.exactKernel ? Infinity : TABLE_MIN * TABLE_STEP;
+  const tableHi = TABLE_MAX * TABLE_STEP;
+  const m = head.length;
+  const epochOfNextSample = Float64Array.from(epochsPerSample);
+  const epochsPerNegativeSample = epochsPerSample.map((e) => e / negativeSampleRate);
+  const epochOfNextNegativeSample = Float64Array.from(epochsPerNegativeSample);
+  const twoAB = 2 * a * b;
+  const twoGammaB = 2 * gamma * b;
+  let alpha = initialAlpha;
+  for (let epoch = 0; epoch < nEpochs; epoch++) {
+    for (let e = 0; e < m; e++) {
+      if (epochOfNextSample[e]! > epoch) continue;
+      const j = head[e]!;
+      const k = tail[e]!;
+      const jo = j * dim;
+      const ko = k * dim;
+      let d2 = 0;
+      for (let t = 0; t < dim; t++) {
+        const v = emb[jo + t]! - emb[ko + t]!;
+        d2 += v * v;
+      }
+      if (d2 > 0) {
+        const pb = Math.exp(b * Math.log(d2));
+        const coeff = (-twoAB * (pb / d2)) / (a * pb + 1);
+        for (let t = 0; t < dim; t++) {
+          let g = coeff * (emb[jo + t]! - emb[ko + t]!);
+          g = g > 4 ? 4 : g < -4 ? -4 : g;
+          emb[jo + t] += g * alpha;
+          emb[ko + t] -= g * alpha;
+        }
+      }
+      epochOfNextSample[e] += epochsPerSample[e]!;
+      const nNeg = Math.floor((epoch - epochOfNextNegativeSample[e]!) / epochsPerNegativeSample[e]!);
+      for (let s = 0; s < nNeg; s++) {
+        const r = Math.floor(rng.next() * n);
+        const ro = r * dim;
+        let dn = 0;
+        for (let t = 0; t < dim; t++) {
+          const v = emb[jo + t]! - emb[ro + t]!;
+          dn += v * v;
+        }
+        if (dn > 0) {
+          const u = Math.sqrt(dn) * TABLE_STEP;
+          let coeff: number;
+          if (u >= tableLo && u < tableHi) {
+            const iu = u | 0;
+            const t0 = table[iu]!;
+            coeff = t0 + (u - iu) * (table[iu + 1]! - t0);
+          } else {
+            coeff = twoGammaB / ((0.001 + dn) * (a * Math.pow(dn, b) + 1));
+          }
+          for (let t = 0; t < dim; t++) {
+            let g = coeff * (emb[jo + t]! - emb[ro + t]!);
+            g = g > 4 ? 4 : g < -4 ? -4 : g;
+            emb[jo + t] += g * alpha;
+          }
+        }
+      }
+      if (nNeg > 0) epochOfNextNegativeSample[e] += nNeg * epochsPerNegativeSample[e]!;
+    }
+    alpha = initialAlpha * (1 - epoch / nEpochs);
+    onEpoch?.(epoch + 1, nEpochs);
+  }
+}
