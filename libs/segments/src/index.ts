@@ -7,3 +7,4 @@ export * from './insiders';
 export * from './explain';
 export * from './drift';
 export * from './changes';
+export * from './business-segments';

@@ -3,11 +3,12 @@ import type { CustomerFacts, SegmentProfile } from './profile';
 /**
  * The Insiders rule.
  *
- * Segment selection: segments are ranked by mean revenue (highest first). A segment is *eligible* when its mean
- * recency is at most `maxSegmentRecencyDays` and its size at least `minSegmentSize`. Eligible segments are taken in
- * rank order while the customers they cover stay within `maxShare`, until they cover at least `minShare`.
- * If the first eligible segment alone exceeds `maxShare`, it is still taken (so Insiders always exist when any
- * segment is eligible) and the result says so.
+ * Selection (run over the model's clusters by `segmentClusters`; the selected clusters form the Insiders segment):
+ * candidates are ranked by mean revenue (highest first). A candidate is *eligible* when its mean recency is at most
+ * `maxSegmentRecencyDays` and its size at least `minSegmentSize`. Eligible candidates are taken in rank order while
+ * the customers they cover stay within `maxShare`, until they cover at least `minShare`; one that would exceed
+ * `maxShare` is skipped and the next one tried. If the first eligible candidate alone exceeds `maxShare`, it is still
+ * taken (so Insiders always exist when any candidate is eligible) and the result says so.
  *
  * Customer guards: a member of an Insiders segment is an Insider only if they have at least `minInvoices` purchase
  * invoices, bought within `maxRecencyDays`, and spent at least `minRevenue`. Guards on facts a feature set lacks
@@ -75,7 +76,7 @@ export function selectInsiders(segments: readonly { id: number; profile: Segment
     let reason = problems.join('; ');
     if (eligible) {
       if (share >= rule.minShare) reason = `minimum share ${rule.minShare} already reached`;
-      else if (share + profile.share <= rule.maxShare) {
+      else if (share + profile.share <= rule.maxShare + 1e-12) {
         taken = true;
         reason = `rank by mean revenue, cumulative share ${(share + profile.share).toFixed(3)}`;
       } else if (ids.length === 0) {

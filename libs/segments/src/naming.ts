@@ -15,6 +15,8 @@ export type RevenueBand = 'high' | 'low' | 'any';
 export type RecencyBand = 'recent' | 'mid' | 'old' | 'any';
 
 export interface NamingRule {
+  /** Name of the segment formed by the clusters the Insiders rule selects (see `segmentClusters`). */
+  insidersName: string;
   keepTop: number;
   topNames: string[];
   revenueQuantile: number;
@@ -24,6 +26,7 @@ export interface NamingRule {
 }
 
 export const DEFAULT_NAMING_RULE: NamingRule = {
+  insidersName: 'Insiders',
   keepTop: 2,
   topNames: ['Elite Spenders', 'Loyal High Spenders'],
   revenueQuantile: 0.5,
@@ -56,6 +59,7 @@ export function parseNamingRule(json: string | undefined): NamingRule {
   if (!json) return DEFAULT_NAMING_RULE;
   const raw = JSON.parse(json) as Partial<NamingRule>;
   const rule: NamingRule = { ...DEFAULT_NAMING_RULE, ...raw };
+  if (!rule.insidersName) throw new Error('naming rule: insidersName must not be empty');
   if (!Number.isInteger(rule.keepTop) || rule.keepTop < 0) throw new Error(`naming rule: keepTop must be an integer >= 0`);
   if (!(rule.revenueQuantile > 0 && rule.revenueQuantile < 1)) throw new Error('naming rule: revenueQuantile must be in (0, 1)');
   const [q1, q2] = rule.recencyQuantiles;

@@ -1,0 +1,382 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { CLICKHOUSE } from '@insiders/storage';
+import {
+  deriveFeatures,
+  policyStateKey,
+  readAggregatesSql,
+  sqlString,
+  sqlStringList,
+  syntheticIdsSql,
+  type CleaningPolicy,
+  type CustomerAggregate,
+  type CustomerFeatures,
+} from '@insiders/features-core';
+
+/** ClickHouse DateTime64 text (UTC) of a time in ms, or of an ISO string. */
+export function chTime(t: number | string): string {
+  const ms = typeof t === 'number' ? t : Date.parse(t);
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** ClickHouse DateTime64 text (UTC, no zone) back to an ISO string. */
+export function isoTime(ch: string): string {
+  return new Date(`${ch.replace(' ', 'T')}Z`).toISOString();
+}
+
+export type ModelStatus = 'fitting' | 'active' | 'retired' | 'rejected' | 'failed';
+export type ModelTrigger = 'schedule' | 'changed-customers' | 'drift' | 'manual' | 'initial';
+export type MembershipReason = 'refit' | 'incremental' | 'backfill';
+
+export interface ModelRow {
+  version: number;
+  status: ModelStatus;
+  created_at: string;
+  updated_at: string;
+  trigger: ModelTrigger;
+  seed: number;
+  params: string;
+  data_cutoff: string;
+  customers: number;
+  k: number;
+  silhouette: number;
+  silhouette_curve: string;
+  sizes: string;
+  timings: string;
+  ari_previous: number | null;
+  lineage: string;
+  error: string;
+  rfm_agreement: number | null;
+  insiders: string;
+}
+
+export interface SegmentRow {
+  model_version: number;
+  segment_id: number;
+  name: string;
+  is_insiders: number;
+  size: number;
+  share: number;
+  revenue_share: number;
+  mean_revenue: number;
+  median_revenue: number;
+  mean_recency: number;
+  mean_frequency: number;
+  mean_returns: number;
+  mean_invoices: number;
+  mean_items: number;
+  mean_products: number;
+  mean_ticket: number;
+  origin: string;
+  parents: number[];
+  clusters: number[];
+}
+
+export interface StagedMembership {
+  model_version: number;
+  customer_id: string;
+  segment_id: number;
+  is_insider: number;
+  confidence: number;
+  map_x: number;
+  map_y: number;
+}
+
+export interface MembershipRow extends Omit<StagedMembership, 'model_version'> {
+  model_version: number;
+  reason: MembershipReason;
+  updated_at: string;
+}
+
+export interface HistoryRow {
+  customer_id: string;
+  at: string;
+  recorded_at: string;
+  from_segment: number | null;
+  to_segment: number | null;
+  from_insider: number;
+  to_insider: number;
+  model_version: number;
+  reason: MembershipReason;
+}
+
+export interface RfmRow {
+  customer_id: string;
+  model_version: number;
+  r: number;
+  f: number;
+  m: number;
+  score: number;
+  segment: string;
+  updated_at: string;
+}
+
+const BIG = { max_execution_time: 600, wait_end_of_query: 1 } as const;
+const INSERT_CHUNK = 50_000;
+
+/**
+ * Every SQL statement of the clusterer: the model registry and artifacts, segments, memberships (staged, current,
+ * history), RFM scores, its own state, and the feature reads (built by @insiders/features-core).
+ */
+@Injectable()
+export class ClustererRepository {
+  constructor(@Inject(CLICKHOUSE) private readonly client: ClickHouseClient) {}
+
+  // ---- features (SQL from @insiders/features-core) ------------------------------------------------------------
+
+  /** Customers' features as of now (or the end of `asOfDay`), optionally only some customers. */
+  async readFeatures(policy: CleaningPolicy, options: { asOfDay?: string; customerIds?: readonly string[] } = {}): Promise<CustomerFeatures[]> {
+    if (options.customerIds && options.customerIds.length === 0) return [];
+    const source = (await this.isPolicyBuilt(policy)) ? 'states' : 'raw';
+    const rs = await this.client.query({
+      query: readAggregatesSql(policy, { ...options, source }),
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: BIG,
+    });
+    type Row = [string, number, string, number, number, number, number, number, number, number, number, number, number, number, number[], number[], number[], number[], string];
+    const rows = await rs.json<Row>();
+    return rows.map((r) => {
+      const a: CustomerAggregate = {
+        customerId: r[0],
+        synthetic: Number(r[1]) === 1,
+        grossRevenue: r[2],
+        revenue: Number(r[3]),
+        purchaseLines: Number(r[4]),
+        purchaseItems: Number(r[5]),
+        returnLines: Number(r[6]),
+        returnItems: Number(r[7]),
+        basketProducts: Number(r[8]),
+        invoices: Number(r[9]),
+        uniqueProducts: Number(r[10]),
+        firstDay: Number(r[11]),
+        lastDay: Number(r[12]),
+        referenceDay: Number(r[13]),
+        weekdayKeys: r[14].map(Number),
+        weekdayValues: r[15].map(Number),
+        dayOfMonthKeys: r[16].map(Number),
+        dayOfMonthValues: r[17].map(Number),
+        country: r[18],
+      };
+      return deriveFeatures(a);
+    });
+  }
+
+  async isPolicyBuilt(policy: CleaningPolicy): Promise<boolean> {
+    try {
+      const rs = await this.client.query({
+        query: `SELECT count() AS n FROM feature_policy_builds WHERE policy = ${sqlString(policyStateKey(policy))}`,
+        format: 'JSONEachRow',
+      });
+      return Number((await rs.json<{ n: number | string }>())[0]?.n ?? 0) > 0;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The changed-customers feed: customer keys whose features changed after `since` (exclusive; DateTime64(6) text),
+   * oldest first, with anonymous keys (`invoice:<no>`) mapped to the policy's synthetic ids.
+   */
+  async changedSince(policy: CleaningPolicy, since: string, limit: number): Promise<{ customerIds: string[]; keys: number; last: string | null }> {
+    const rs = await this.client.query({
+      query: `SELECT customer_key, toString(max(last_changed_at)) AS changed_at FROM customer_activity
+              GROUP BY customer_key HAVING max(last_changed_at) > toDateTime64(${sqlString(since)}, 6, 'UTC')
+              ORDER BY changed_at, customer_key LIMIT ${Math.trunc(limit)}`,
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: BIG,
+    });
+    const rows = await rs.json<[string, string]>();
+    if (rows.length === 0) return { customerIds: [], keys: 0, last: null };
+    const anonymous = rows.filter(([k]) => k.startsWith('invoice:')).map(([k]) => k);
+    const ids = rows.filter(([k]) => !k.startsWith('invoice:')).map(([k]) => k);
+    if (anonymous.length && policy.missingCustomers === 'synthesize') {
+      const srs = await this.client.query({
+        query: `SELECT synthetic_id FROM (${syntheticIdsSql(policy)}) WHERE customer_key IN ${sqlStringList(anonymous)}`,
+        format: 'JSONCompactEachRow',
+        clickhouse_settings: BIG,
+      });
+      ids.push(...(await srs.json<[string]>()).map((r) => r[0]));
+    }
+    return { customerIds: ids, keys: rows.length, last: rows[rows.length - 1]![1] };
+  }
+
+  /** Latest change time in the feed (DateTime64(6) text), or null when nothing was ever recorded. */
+  async feedHead(): Promise<string | null> {
+    try {
+      const rs = await this.client.query({ query: `SELECT toString(max(last_changed_at)) AS t, count() AS n FROM customer_activity`, format: 'JSONEachRow' });
+      const r = (await rs.json<{ t: string; n: number | string }>())[0];
+      return r && Number(r.n) > 0 ? r.t : null;
+    } catch {
+      return null;
+    }
+  }
+
+  // ---- model registry -----------------------------------------------------------------------------------------
+
+  async nextModelVersion(): Promise<number> {
+    const rs = await this.client.query({ query: 'SELECT max(version) AS v, count() AS n FROM models', format: 'JSONEachRow' });
+    const r = (await rs.json<{ v: number | string; n: number | string }>())[0]!;
+    return Number(r.n) === 0 ? 1 : Number(r.v) + 1;
+  }
+
+  /** Writes a registry row (a status change is a new row with a later updated_at; the latest wins). */
+  async writeModel(row: ModelRow): Promise<void> {
+    await this.client.insert({ table: 'models', values: [row], format: 'JSONEachRow', clickhouse_settings: { wait_end_of_query: 1 } });
+  }
+
+  /** Latest row of every model version. */
+  async models(): Promise<ModelRow[]> {
+    const rs = await this.client.query({
+      query: `SELECT * FROM models ORDER BY version, updated_at DESC LIMIT 1 BY version`,
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<ModelRow>()).map((r) => ({ ...r, version: Number(r.version), customers: Number(r.customers), k: Number(r.k), seed: Number(r.seed) }));
+  }
+
+  /** The serving model: the highest version whose latest status is `active`. */
+  async activeModel(): Promise<ModelRow | null> {
+    const active = (await this.models()).filter((m) => m.status === 'active');
+    return active.length ? active[active.length - 1]! : null;
+  }
+
+  async saveArtifact(version: number, artifact: string): Promise<void> {
+    await this.client.insert({
+      table: 'model_artifacts',
+      values: [{ version, created_at: chTime(Date.now()), artifact }],
+      format: 'JSONEachRow',
+      clickhouse_settings: { wait_end_of_query: 1 },
+    });
+  }
+
+  async loadArtifact(version: number): Promise<string | null> {
+    const rs = await this.client.query({
+      query: `SELECT artifact FROM model_artifacts WHERE version = ${Math.trunc(version)} ORDER BY created_at DESC LIMIT 1`,
+      format: 'JSONEachRow',
+      clickhouse_settings: BIG,
+    });
+    return (await rs.json<{ artifact: string }>())[0]?.artifact ?? null;
+  }
+
+  // ---- segments -----------------------------------------------------------------------------------------------
+
+  async writeSegments(rows: readonly SegmentRow[]): Promise<void> {
+    if (rows.length) await this.client.insert({ table: 'segments', values: rows as SegmentRow[], format: 'JSONEachRow', clickhouse_settings: { wait_end_of_query: 1 } });
+  }
+
+  async segments(version: number): Promise<SegmentRow[]> {
+    const rs = await this.client.query({
+      query: `SELECT * FROM segments FINAL WHERE model_version = ${Math.trunc(version)} ORDER BY segment_id`,
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<SegmentRow>()).map((r) => ({ ...r, segment_id: Number(r.segment_id), model_version: Number(r.model_version), size: Number(r.size) }));
+  }
+
+  /** Lowest segment id never used by any model. */
+  async nextSegmentId(): Promise<number> {
+    const rs = await this.client.query({ query: 'SELECT max(segment_id) AS m, count() AS n FROM segments', format: 'JSONEachRow' });
+    const r = (await rs.json<{ m: number | string; n: number | string }>())[0]!;
+    return Number(r.n) === 0 ? 1 : Number(r.m) + 1;
+  }
+
+  // ---- memberships --------------------------------------------------------------------------------------------
+
+  async stageMemberships(rows: readonly StagedMembership[]): Promise<void> {
+    await this.insertChunked('membership_staging', rows);
+  }
+
+  async stagedMemberships(version: number): Promise<StagedMembership[]> {
+    const rs = await this.client.query({
+      query: `SELECT * FROM membership_staging WHERE model_version = ${Math.trunc(version)} ORDER BY customer_id LIMIT 1 BY customer_id`,
+      format: 'JSONEachRow',
+      clickhouse_settings: BIG,
+    });
+    return (await rs.json<StagedMembership>()).map((r) => ({ ...r, segment_id: Number(r.segment_id), is_insider: Number(r.is_insider), model_version: Number(r.model_version) }));
+  }
+
+  /** Current memberships (latest row per customer), all or for some customers. */
+  async currentMemberships(customerIds?: readonly string[]): Promise<Map<string, { segmentId: number; isInsider: boolean; modelVersion: number }>> {
+    if (customerIds && customerIds.length === 0) return new Map();
+    const where = customerIds ? `WHERE customer_id IN ${sqlStringList(customerIds)}` : '';
+    const rs = await this.client.query({
+      query: `SELECT customer_id, argMax(segment_id, updated_at) AS s, argMax(is_insider, updated_at) AS i, argMax(model_version, updated_at) AS v
+              FROM memberships ${where} GROUP BY customer_id`,
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: BIG,
+    });
+    const rows = await rs.json<[string, number, number, number]>();
+    return new Map(rows.map(([c, s, i, v]) => [c, { segmentId: Number(s), isInsider: Number(i) === 1, modelVersion: Number(v) }]));
+  }
+
+  async writeMemberships(rows: readonly MembershipRow[]): Promise<void> {
+    await this.insertChunked('memberships', rows);
+  }
+
+  async deleteMemberships(customerIds: readonly string[]): Promise<void> {
+    if (customerIds.length === 0) return;
+    await this.client.command({ query: `DELETE FROM memberships WHERE customer_id IN ${sqlStringList(customerIds)}`, clickhouse_settings: BIG });
+  }
+
+  async writeHistory(rows: readonly HistoryRow[]): Promise<void> {
+    await this.insertChunked('membership_history', rows);
+  }
+
+  /** Customers that already have a history row for this model version and reason (recovery of an interrupted apply). */
+  async historyCustomers(version: number, reason: MembershipReason): Promise<Set<string>> {
+    const rs = await this.client.query({
+      query: `SELECT DISTINCT customer_id FROM membership_history WHERE model_version = ${Math.trunc(version)} AND reason = ${sqlString(reason)}`,
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: BIG,
+    });
+    return new Set((await rs.json<[string]>()).map((r) => r[0]));
+  }
+
+  /** Removes backfilled history in [fromDay, toDay] so a backfill can be re-run. */
+  async deleteBackfill(fromDay: string, toDay: string): Promise<void> {
+    await this.client.command({
+      query: `DELETE FROM membership_history WHERE reason = 'backfill' AND toDate(at) BETWEEN toDate(${sqlString(fromDay)}) AND toDate(${sqlString(toDay)})`,
+      clickhouse_settings: BIG,
+    });
+  }
+
+  /** The latest history row of a customer that moved them into their current segment. */
+  async lastMove(customerId: string): Promise<HistoryRow | null> {
+    const rs = await this.client.query({
+      query: `SELECT * FROM membership_history WHERE customer_id = ${sqlString(customerId)} AND reason != 'backfill' ORDER BY recorded_at DESC, at DESC LIMIT 1`,
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<HistoryRow>())[0] ?? null;
+  }
+
+  async writeRfm(rows: readonly RfmRow[]): Promise<void> {
+    await this.insertChunked('rfm_scores', rows);
+  }
+
+  // ---- state --------------------------------------------------------------------------------------------------
+
+  async getState(key: string): Promise<string | null> {
+    const rs = await this.client.query({
+      query: `SELECT argMax(value, updated_at) AS v, count() AS n FROM clusterer_state WHERE key = ${sqlString(key)}`,
+      format: 'JSONEachRow',
+    });
+    const r = (await rs.json<{ v: string; n: number | string }>())[0];
+    return r && Number(r.n) > 0 ? r.v : null;
+  }
+
+  async setState(key: string, value: string): Promise<void> {
+    await this.client.command({
+      query: `INSERT INTO clusterer_state (key, value, updated_at) SELECT ${sqlString(key)}, ${sqlString(value)}, now64(6)`,
+      clickhouse_settings: { wait_end_of_query: 1 },
+    });
+  }
+
+  private async insertChunked(table: string, rows: readonly object[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await this.client.insert({
+        table,
+        values: rows.slice(i, i + INSERT_CHUNK) as object[],
+        format: 'JSONEachRow',
+        clickhouse_settings: { wait_end_of_query: 1 },
+      });
+    }
+  }
+}
