@@ -8,6 +8,8 @@
 #   scripts/kafka.sh status     exit 0 and print the address if running, exit 3 otherwise
 #   scripts/kafka.sh stop       stop the broker started from this state dir and wait for it to exit
 #   scripts/kafka.sh logs       print the broker log file path
+#   scripts/kafka.sh acquire PID / release PID   shared use: start + lease for PID / drop the lease and stop
+#                               when no live lease is left (the test suites' global setup/teardown use these)
 #
 # Environment (defaults):
 #   KAFKA_PORT=9092                      client listener on 127.0.0.1
@@ -188,10 +190,15 @@ format_storage() {
 
 # --- commands -------------------------------------------------------------------------------------------
 
+# One start/stop/acquire/release at a time per state dir. The broker never inherits the lock (9>&-), but a
+# broker started by an older copy of this script might: give up waiting after a while instead of hanging.
+lock_state_dir() {
+  exec 9>"$STATE_DIR/.lock"
+  flock -w 60 9 || say "could not lock $STATE_DIR/.lock within 60s, going on without it"
+}
+
 start() {
   require_java
-  exec 9>"$STATE_DIR/.lock"
-  flock 9 # one start/stop at a time per state dir
   local pid
   if pid="$(running_pid)"; then
     say "already running (pid $pid) at $BOOTSTRAP"
@@ -256,8 +263,6 @@ adopt_cds_archive() {
 }
 
 stop() {
-  exec 9>"$STATE_DIR/.lock"
-  flock 9
   local pid
   if ! pid="$(running_pid)"; then
     rm -f "$PID_FILE"
@@ -281,14 +286,42 @@ status() {
   return 3
 }
 
+# Shared use (test runs of several people on one machine): `acquire HOLDER_PID` starts the broker if needed
+# and records a lease for that process; `release HOLDER_PID` drops the lease (and those of dead processes)
+# and stops the broker when no lease is left.
+acquire() {
+  local holder="$1"
+  [[ "$holder" =~ ^[0-9]+$ ]] || die "acquire needs the pid of the process using the broker"
+  start
+  mkdir -p "$STATE_DIR/leases"
+  touch "$STATE_DIR/leases/$holder"
+}
+
+release() {
+  local holder="$1" lease left=0
+  [[ "$holder" =~ ^[0-9]+$ ]] || die "release needs the pid given to acquire"
+  rm -f "$STATE_DIR/leases/$holder"
+  for lease in "$STATE_DIR"/leases/*; do
+    [ -e "$lease" ] || continue
+    if kill -0 "$(basename "$lease")" 2>/dev/null; then left=$((left + 1)); else rm -f "$lease"; fi
+  done
+  if [ "$left" -gt 0 ]; then
+    say "still used by $left other process(es), leaving it running"
+    return 0
+  fi
+  stop
+}
+
 case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
+  start) lock_state_dir; start ;;
+  stop) lock_state_dir; stop ;;
+  acquire) lock_state_dir; acquire "${2:-}" ;;
+  release) lock_state_dir; release "${2:-}" ;;
   status) status ;;
   download) require_java; download; say "Kafka $KAFKA_VERSION in $LIBS_DIR" ;;
   logs) echo "$LOG_FILE" ;;
   *)
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
