@@ -16,3 +16,9 @@ export type { Assignment, AssignmentEvaluation, KCurvePoint, SegmentationModelJS
 export { resolveSegmentationOptions, DEFAULT_UMAP_COMPONENTS } from './pipeline/segmentation.options';
 export type { SegmentationOptions, ResolvedSegmentationOptions } from './pipeline/segmentation.options';
 export { fitSegmentationInWorker } from './worker/fit-in-worker';
+export * from './linalg';
+export * from './kmeans';
+export * from './silhouette';
+export * from './gmm';
+export * from './selection';
+export * from './umap';

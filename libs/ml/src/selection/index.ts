@@ -1,0 +1,2 @@
+export * from './ari';
+export * from './select-k';
