@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { REPLAY_TRIGGER } from '@insiders/api-contracts';
 import { InvoiceLinesController } from './http/invoice-lines.controller';
 import { InvoiceLinesService } from './http/invoice-lines.service';
 import { NdjsonBodyParser } from './http/ndjson-body.parser';
 import { INGEST_CONFIG, IngestConfig, loadIngestConfig } from './ingest.config';
 import { InvoiceLinePublisher } from './publisher/invoice-line.publisher';
+import { ReplayTriggerService } from './replay/replay.trigger';
 
 /**
  * The ingest capability: `POST /v1/invoice-lines` and the `InvoiceLinePublisher` (also used by the replay).
@@ -13,6 +15,8 @@ import { InvoiceLinePublisher } from './publisher/invoice-line.publisher';
  *
  *   imports: [BusModule.forBus(bus), IngestModule.register()]            // config from process.env
  *   imports: [BusModule.forBus(bus), IngestModule.register(config)]      // or a config of your own
+ *
+ * Exports the publisher and `REPLAY_TRIGGER` (the API's replay port, `ReplayTriggerService`).
  */
 @Module({})
 export class IngestModule {
@@ -25,8 +29,10 @@ export class IngestModule {
         InvoiceLinePublisher,
         InvoiceLinesService,
         NdjsonBodyParser,
+        ReplayTriggerService,
+        { provide: REPLAY_TRIGGER, useExisting: ReplayTriggerService },
       ],
-      exports: [InvoiceLinePublisher, INGEST_CONFIG],
+      exports: [InvoiceLinePublisher, ReplayTriggerService, REPLAY_TRIGGER, INGEST_CONFIG],
     };
   }
 }

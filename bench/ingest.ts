@@ -1,0 +1,124 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvoiceCsvReader } from '@insiders/events';
+import { EventBus, MemoryBus } from '@insiders/messaging';
+import { createIngestBus } from '../apps/ingest/src/ingest.bus';
+import { IngestConfig, loadIngestConfig } from '../apps/ingest/src/ingest.config';
+import { InvoiceLinePublisher } from '../apps/ingest/src/publisher/invoice-line.publisher';
+import { replayFile } from '../apps/ingest/src/replay/replay-file';
+
+/**
+ * bench/ingest: events/s of the whole seed data set (541,909 lines)
+ *   parse   CSV → validated events (no bus)
+ *   memory  CSV → events acknowledged by the in-process bus (embedded default)
+ *   kafka   CSV → events acknowledged by Kafka (acks=all), a fresh topic per run
+ * Prints each run and the medians. Kafka: KAFKA_BROKERS, else a broker is started with scripts/kafka.sh (and stopped).
+ *
+ *   node -r @swc-node/register bench/ingest.ts [--runs 3] [--file data/Ecommerce.csv.gz] [--only parse,memory,kafka]
+ */
+const ROOT = join(__dirname, '..');
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export interface BenchFigure {
+  stage: 'parse' | 'memory' | 'kafka';
+  runs: { rows: number; ms: number; perSecond: number }[];
+  medianPerSecond: number;
+  medianMs: number;
+}
+
+async function parseOnly(file: string): Promise<{ rows: number; ms: number }> {
+  const started = performance.now();
+  let rows = 0;
+  for await (const batch of new InvoiceCsvReader(file).batches()) rows += batch.length;
+  return { rows, ms: performance.now() - started };
+}
+
+async function throughBus(file: string, bus: EventBus, config: IngestConfig): Promise<{ rows: number; ms: number }> {
+  const publisher = new InvoiceLinePublisher(bus, config);
+  await publisher.ensureTopics(); // topic creation is not part of the measured time
+  const result = await replayFile(file, publisher);
+  if (result.accepted + result.deadLettered !== result.rows) throw new Error('counts do not add up');
+  return { rows: result.rows, ms: result.elapsedMs };
+}
+
+function startBroker(): { brokers: string; stop: () => void } {
+  const env = { ...process.env, KAFKA_PORT: process.env.BENCH_KAFKA_PORT ?? '19192', KAFKA_STATE_DIR: join(ROOT, '.data/kafka-bench') };
+  const start = spawnSync('bash', [join(ROOT, 'scripts/kafka.sh'), 'start'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (start.status !== 0) throw new Error('could not start a Kafka broker (scripts/kafka.sh start)');
+  return {
+    brokers: start.stdout.trim().split('\n').pop()!,
+    stop: () => void spawnSync('bash', [join(ROOT, 'scripts/kafka.sh'), 'stop'], { env, stdio: 'inherit' }),
+  };
+}
+
+export async function runIngestBench(options: { file: string; runs: number; stages: string[] }): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = [];
+  const record = (stage: BenchFigure['stage'], runs: { rows: number; ms: number }[]) => {
+    const withRate = runs.map((r) => ({ ...r, perSecond: r.rows / (r.ms / 1000) }));
+    const figure = { stage, runs: withRate, medianPerSecond: median(withRate.map((r) => r.perSecond)), medianMs: median(runs.map((r) => r.ms)) };
+    figures.push(figure);
+    console.log(
+      `${stage.padEnd(6)} median ${Math.round(figure.medianPerSecond).toLocaleString('en')} events/s (${(figure.medianMs / 1000).toFixed(2)} s for ${runs[0].rows.toLocaleString('en')})` +
+        `  runs: ${withRate.map((r) => Math.round(r.perSecond).toLocaleString('en')).join(', ')}`,
+    );
+  };
+
+  if (options.stages.includes('parse')) {
+    const runs = [];
+    for (let i = 0; i < options.runs; i++) runs.push(await parseOnly(options.file));
+    record('parse', runs);
+  }
+  if (options.stages.includes('memory')) {
+    const runs = [];
+    for (let i = 0; i < options.runs; i++) {
+      const bus = new MemoryBus();
+      runs.push(await throughBus(options.file, bus, loadIngestConfig({ TOPIC_PREFIX: `bench-mem-${i}` })));
+      await bus.close();
+    }
+    record('memory', runs);
+  }
+  if (options.stages.includes('kafka')) {
+    const broker = process.env.KAFKA_BROKERS ? undefined : startBroker();
+    try {
+      const runs = [];
+      for (let i = 0; i < options.runs; i++) {
+        const config = loadIngestConfig({ ...process.env, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? broker!.brokers, TOPIC_PREFIX: `bench-${Date.now()}-${i}` });
+        const bus = await createIngestBus(config);
+        if (bus.kind !== 'kafka') throw new Error('no KafkaBus available');
+        try {
+          runs.push(await throughBus(options.file, bus, config));
+        } finally {
+          await bus.close();
+        }
+      }
+      record('kafka', runs);
+    } finally {
+      broker?.stop();
+    }
+  }
+  return figures;
+}
+
+if (require.main === module) {
+  const file = arg('file', existsSync(join(ROOT, 'data/Ecommerce.csv.gz')) ? join(ROOT, 'data/Ecommerce.csv.gz') : '../shared/data/Ecommerce.csv');
+  const runs = Number(arg('runs', '3'));
+  const stages = arg('only', 'parse,memory,kafka').split(',');
+  console.log(`bench/ingest: ${file}, ${runs} runs per stage, node ${process.version}`);
+  runIngestBench({ file, runs, stages }).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
