@@ -1,6 +1,7 @@
 import { InvalidInputError, Matrix, assertFinite } from '../core/matrix';
 import { Random } from '../core/random';
-import { runWorker, shareFloat64, shareInt32 } from '../worker/ts-worker';
+import { MlWorkerPool, shareWork } from '../worker/ml-pool';
+import { shareFloat64, shareInt32 } from '../worker/ts-worker';
 import { TreeArrays, TreeData, TreeParams, growTree, presort } from './tree.builder';
 import { EncodedArray, decodeFloat64, decodeInt32, encodeArray } from './typed-array.codec';
 
@@ -134,14 +135,12 @@ function treeParams(o: ResolvedOptions, p: number): TreeParams {
   };
 }
 
-/** Worker request / answer for parallel tree growing (see forest.worker.ts). */
+/** Worker request for parallel tree growing (see ../worker/ml.worker.ts). */
 export interface ForestWorkerRequest {
   readonly data: TreeData;
   readonly params: TreeParams;
   readonly seeds: readonly number[];
 }
-
-export const FOREST_WORKER_ENTRY = `${__dirname}/forest.worker${__filename.endsWith('.ts') ? '.ts' : '.js'}`;
 
 /**
  * Random forest regressor with sklearn semantics (bootstrap, max_features per split, min_samples_leaf, MSE criterion,
@@ -175,21 +174,32 @@ export class RandomForestRegressor {
     return RandomForestRegressor.assemble(data.p, o, trees);
   }
 
-  /** Fits with `options.workers` threads (trees dealt round-robin); identical result to `fit` for the same seed. */
-  static async fitAsync(X: Matrix, y: Float64Array, options: RandomForestOptions = {}): Promise<RandomForestRegressor> {
+  /**
+   * Fits with the calling thread plus worker threads pulling chunks of trees from one queue: the given pool, or a
+   * temporary one of `options.workers - 1` threads. Identical result to `fit` for the same seed.
+   */
+  static async fitAsync(X: Matrix, y: Float64Array, options: RandomForestOptions = {}, pool: MlWorkerPool | null = null): Promise<RandomForestRegressor> {
     const o = resolveOptions(options);
-    const workers = Math.min(o.workers, o.nTrees);
-    if (workers <= 1) return RandomForestRegressor.fit(X, y, options);
+    const extra = pool ? pool.size : Math.min(o.workers, o.nTrees) - 1;
+    if (extra <= 0) return RandomForestRegressor.fit(X, y, options);
     const data = prepare(X, y, true);
     const params = treeParams(o, data.p);
     const seeds = treeSeeds(o.seed, o.nTrees);
-    // the calling thread grows one share itself while the workers grow the others
-    const shares = Array.from({ length: workers }, (_, w) => seeds.filter((_, t) => t % workers === w));
-    const remote = shares.slice(1).map((s) => runWorker<TreeArrays[]>(FOREST_WORKER_ENTRY, { data, params, seeds: s } satisfies ForestWorkerRequest));
-    const local = shares[0]!.map((s) => growTree(data, params, s));
-    const results = [local, ...(await Promise.all(remote))];
-    const trees = seeds.map((_, t) => results[t % workers]![Math.floor(t / workers)]!);
-    return RandomForestRegressor.assemble(data.p, o, trees);
+    const chunk = Math.max(1, Math.ceil(o.nTrees / ((extra + 1) * 6)));
+    const chunks: number[][] = [];
+    for (let s = 0; s < seeds.length; s += chunk) chunks.push(seeds.slice(s, s + chunk));
+    const own = pool ?? new MlWorkerPool(extra);
+    try {
+      const grown = await shareWork<number[], TreeArrays[]>(
+        chunks,
+        (c) => c.map((s) => growTree(data, params, s)),
+        (c) => own.run<TreeArrays[]>({ kind: 'trees', data, params, seeds: c } satisfies ForestWorkerRequest & { kind: 'trees' }),
+        own,
+      );
+      return RandomForestRegressor.assemble(data.p, o, grown.flat());
+    } finally {
+      if (!pool) await own.close();
+    }
   }
 
   private static assemble(p: number, o: ResolvedOptions, trees: readonly TreeArrays[]): RandomForestRegressor {

@@ -49,7 +49,7 @@ describe('fitSegmentation', () => {
     expect(fit.silhouette).toBe(Math.max(...fit.curve.map((p) => p.silhouette)));
     expect(adjustedRandIndex(fit.labels, data.truth)).toBeGreaterThan(0.95);
     expect(fit.labels).toEqual(fit.model.labels);
-    for (const stage of ['forest', 'apply', 'knn', 'umap', 'gmm', 'silhouette'] as const) expect(fit.timings[stage]).toBeGreaterThan(0);
+    for (const stage of ['forest', 'apply', 'knn', 'umap', 'selectK', 'gmm', 'silhouette'] as const) expect(fit.timings[stage]).toBeGreaterThan(0);
     expect(fit.timings.total).toBeGreaterThanOrEqual(fit.timings.forest + fit.timings.umap);
     expect(fit.model.embedding.rows).toBe(240);
     expect(fit.model.embedding.cols).toBe(2);
@@ -122,10 +122,10 @@ describe('fitSegmentation', () => {
     await expect(fitSegmentation(data.X, data.y, { gmm: { kMin: 5, kMax: 4 } })).rejects.toThrow(/gmm.kMax/);
   });
 
-  it('runs the whole fit in a worker thread with the same result', async () => {
+  it('runs the whole fit in a worker thread (itself sharing trees and k with a nested worker) with the same result', async () => {
     const stages: string[] = [];
     const inThread = fit;
-    const inWorker = await fitSegmentationInWorker(data.X, data.y, FAST, (s) => stages.push(s));
+    const inWorker = await fitSegmentationInWorker(data.X, data.y, { ...FAST, threads: 2 }, (s) => stages.push(s));
     expect(Array.from(inWorker.labels)).toEqual(Array.from(inThread.labels));
     expect(inWorker.k).toBe(inThread.k);
     expect(stages).toContain('umap');

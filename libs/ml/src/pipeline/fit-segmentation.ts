@@ -4,15 +4,16 @@
  *   fraction) -> UMAP on that graph -> Gaussian mixture for every k in a range -> k with the best silhouette.
  * Same data + same seed => identical labels.
  */
+import { availableParallelism } from 'node:os';
 import { InvalidInputError, Matrix, assertFinite, takeRows } from '../core/matrix';
 import { Random } from '../core/random';
 import { LeafIndex, leafKnnGraph } from '../embedding/leaf-index';
 import { RandomForestRegressor } from '../forest/random-forest.model';
-import { GaussianMixture } from '../gmm/gaussian-mixture';
-import { silhouetteScore } from '../silhouette/silhouette';
+import { MlWorkerPool } from '../worker/ml-pool';
 import { embedGraph } from './embed.stage';
 import { KCurvePoint, SegmentationModel } from './segmentation.model';
 import { ResolvedSegmentationOptions, SegmentationOptions, resolveSegmentationOptions } from './segmentation.options';
+import { selectK } from './select-k';
 
 export interface StageTimings {
   /** Milliseconds per stage. */
@@ -20,8 +21,11 @@ export interface StageTimings {
   apply: number;
   knn: number;
   umap: number;
-  /** GMM fits over the whole k range (all restarts). */
+  /** Wall time of the model selection over the k range (GMM fits and silhouettes, in parallel when threads > 1). */
+  selectK: number;
+  /** Thread time in GMM fits over the whole k range (all restarts), summed over threads. */
   gmm: number;
+  /** Thread time in silhouettes, summed over threads. */
   silhouette: number;
   /** Assigning the rows left out of a sampled fit. */
   assignRest: number;
@@ -68,13 +72,10 @@ function sampleRows(n: number, m: number, rng: Random): Int32Array {
   return idx.slice(0, m).sort();
 }
 
-function countNonEmpty(labels: Int32Array, k: number): number {
-  const seen = new Uint8Array(k);
-  for (const l of labels) seen[l] = 1;
-  return seen.reduce((a, b) => a + b, 0);
-}
-
-/** Fits the forest (possibly in worker threads) and everything after it in the calling thread. */
+/**
+ * Fits the whole pipeline. With threads > 1 the trees and the k range are shared between the calling thread and
+ * worker threads; the UMAP epochs run in the calling thread (use `fitSegmentationInWorker` to keep an event loop free).
+ */
 export async function fitSegmentation(
   features: Matrix,
   target: Float64Array,
@@ -83,29 +84,55 @@ export async function fitSegmentation(
 ): Promise<SegmentationFit> {
   const o = resolveSegmentationOptions(options);
   checkInput(features, target, options.ids);
+  const n = features.rows;
+  const sampledRows = Math.min(n, o.fitSampleSize);
+  const threads = o.threads === 'auto' ? (sampledRows * o.forest.nTrees >= 300_000 ? Math.min(4, availableParallelism()) : 1) : o.threads;
+  // worker threads start now; their start-up overlaps with sampling and presorting in the calling thread
+  const pool = threads > 1 ? new MlWorkerPool(threads - 1) : null;
+  try {
+    return await fitStages(features, target, o, options.ids ?? null, pool, onProgress);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function fitStages(
+  features: Matrix,
+  target: Float64Array,
+  o: ResolvedSegmentationOptions,
+  allIds: readonly string[] | null,
+  pool: MlWorkerPool | null,
+  onProgress: ProgressListener,
+): Promise<SegmentationFit> {
   const t0 = now();
   const master = new Random(o.seed);
-  const seeds = { sample: master.fork(), forest: master.int(0x7fffffff), umap: master.int(0x7fffffff), gmm: master.int(0x7fffffff), silhouette: master.int(0x7fffffff) };
+  const seeds = {
+    sample: master.fork(),
+    forest: master.int(0x7fffffff),
+    umap: master.int(0x7fffffff),
+    silhouette: master.int(0x7fffffff),
+    gmm: Array.from({ length: o.gmm.kMax - o.gmm.kMin + 1 }, () => master.int(0x7fffffff)),
+  };
 
   const n = features.rows;
   const sampled = n > o.fitSampleSize;
   const fittedRows = sampled ? sampleRows(n, o.fitSampleSize, seeds.sample) : Int32Array.from({ length: n }, (_, i) => i);
   const X = sampled ? takeRows(features, fittedRows) : features;
   const y = sampled ? Float64Array.from(fittedRows, (i) => target[i]!) : target;
-  const ids = options.ids ? (sampled ? Array.from(fittedRows, (i) => options.ids![i]!) : [...options.ids]) : null;
-  const timings: StageTimings = { forest: 0, apply: 0, knn: 0, umap: 0, gmm: 0, silhouette: 0, assignRest: 0, total: 0 };
+  const ids = allIds ? (sampled ? Array.from(fittedRows, (i) => allIds[i]!) : [...allIds]) : null;
+  const timings: StageTimings = { forest: 0, apply: 0, knn: 0, umap: 0, selectK: 0, gmm: 0, silhouette: 0, assignRest: 0, total: 0 };
 
   onProgress('forest');
   let t = now();
-  const forest = await RandomForestRegressor.fitAsync(X, y, {
+  const forestOptions = {
     nTrees: o.forest.nTrees,
     maxFeatures: o.forest.maxFeatures,
     minSamplesLeaf: o.forest.minSamplesLeaf,
     maxDepth: o.forest.maxDepth ?? undefined,
     bootstrap: o.forest.bootstrap,
     seed: seeds.forest,
-    workers: o.forest.workers,
-  });
+  };
+  const forest = await RandomForestRegressor.fitAsync(X, y, forestOptions, pool);
   timings.forest = now() - t;
 
   onProgress('apply');
@@ -133,8 +160,12 @@ export async function fitSegmentation(
   });
   timings.umap = now() - t;
 
-  const { curve, best } = selectK(embedding, o, seeds.gmm, seeds.silhouette, timings, onProgress);
-  const model = new SegmentationModel(o, forest, X, best.labels, embedding, best.gmm, best.k, best.silhouette, curve, ids, leafIndex);
+  t = now();
+  const best = await selectK(embedding, o, { gmm: seeds.gmm, silhouette: seeds.silhouette }, pool, (p) => onProgress('gmm', { k: p.k, silhouette: p.silhouette, ms: p.ms }));
+  timings.selectK = now() - t;
+  timings.gmm = best.gmmMs;
+  timings.silhouette = best.silhouetteMs;
+  const model = new SegmentationModel(o, forest, X, best.labels, embedding, best.gmm, best.k, best.silhouette, best.curve, ids, leafIndex);
 
   let labels = best.labels;
   if (sampled) {
@@ -154,67 +185,5 @@ export async function fitSegmentation(
   }
   timings.total = now() - t0;
   onProgress('done', { k: best.k, silhouette: best.silhouette, ms: timings.total });
-  return { model, labels, fittedRows, k: best.k, silhouette: best.silhouette, curve, timings };
-}
-
-interface Candidate {
-  k: number;
-  gmm: GaussianMixture;
-  labels: Int32Array;
-  silhouette: number;
-  bic: number;
-}
-
-function selectK(
-  embedding: Matrix,
-  o: ResolvedSegmentationOptions,
-  gmmSeed: number,
-  silhouetteSeed: number,
-  timings: StageTimings,
-  onProgress: ProgressListener,
-): { curve: KCurvePoint[]; best: Candidate } {
-  const n = embedding.rows;
-  const curve: KCurvePoint[] = [];
-  let best: Candidate | null = null;
-  const better = (c: Candidate, b: Candidate | null): boolean => {
-    if (!b) return true;
-    if (o.selectBy === 'bic') return c.bic < b.bic || (Number.isNaN(b.silhouette) && !Number.isNaN(c.silhouette));
-    if (Number.isNaN(c.silhouette)) return false;
-    return Number.isNaN(b.silhouette) || c.silhouette > b.silhouette;
-  };
-  const seedRng = new Random(gmmSeed);
-  for (let k = o.gmm.kMin; k <= o.gmm.kMax; k++) {
-    const seed = seedRng.int(0x7fffffff);
-    if (k > n) {
-      curve.push({ k, silhouette: NaN, bic: NaN, nonEmpty: 0, ms: 0 });
-      continue;
-    }
-    let t = now();
-    let gmm: GaussianMixture;
-    try {
-      gmm = GaussianMixture.fit(embedding, { k, covariance: o.gmm.covariance, nInit: o.gmm.nInit, maxIter: o.gmm.maxIter, seed });
-    } catch (e) {
-      if (!(e instanceof InvalidInputError)) throw e;
-      curve.push({ k, silhouette: NaN, bic: NaN, nonEmpty: 0, ms: now() - t });
-      continue;
-    }
-    const labels = gmm.predict(embedding);
-    const bic = gmm.bic(embedding);
-    const gmmMs = now() - t;
-    timings.gmm += gmmMs;
-    t = now();
-    const nonEmpty = countNonEmpty(labels, k);
-    let silhouette = NaN;
-    if (nonEmpty >= 2 && nonEmpty < n) {
-      silhouette = silhouetteScore(embedding, labels, n > o.silhouetteSampleSize ? { sampleSize: o.silhouetteSampleSize, seed: silhouetteSeed } : {});
-    }
-    const silMs = now() - t;
-    timings.silhouette += silMs;
-    curve.push({ k, silhouette, bic, nonEmpty, ms: gmmMs + silMs });
-    onProgress('gmm', { k, silhouette, ms: gmmMs + silMs });
-    const c = { k, gmm, labels, silhouette, bic };
-    if (better(c, best)) best = c;
-  }
-  if (!best) throw new InvalidInputError(`segmentation: no Gaussian mixture could be fitted for k in ${o.gmm.kMin}..${o.gmm.kMax} on ${n} rows`);
-  return { curve, best };
+  return { model, labels, fittedRows, k: best.k, silhouette: best.silhouette, curve: best.curve, timings };
 }

@@ -16,9 +16,12 @@ export interface SegmentationOptions {
     minSamplesLeaf?: number;
     maxDepth?: number;
     bootstrap?: boolean;
-    /** Threads growing trees (default 1: on 2 cores a thread's TypeScript start-up eats most of the gain below ~20k rows). */
-    workers?: number;
   };
+  /**
+   * Threads, the calling one included, for growing trees and fitting the k range (default 'auto': up to 4 cores
+   * when rows x trees >= 300 000, else 1). The result does not depend on it.
+   */
+  threads?: number | 'auto';
   /** UMAP neighbourhood in leaf space, counting the customer itself as umap-learn's n_neighbors (default 15). */
   nNeighbors?: number;
   umap?: {
@@ -60,7 +63,8 @@ export interface SegmentationOptions {
 
 export interface ResolvedSegmentationOptions {
   seed: number;
-  forest: { nTrees: number; maxFeatures: MaxFeatures; minSamplesLeaf: number; maxDepth: number | null; bootstrap: boolean; workers: number };
+  forest: { nTrees: number; maxFeatures: MaxFeatures; minSamplesLeaf: number; maxDepth: number | null; bootstrap: boolean };
+  threads: number | 'auto';
   nNeighbors: number;
   umap: { nComponents: number; minDist: number; nEpochs: number | null; engine: 'native' | 'umap-js' };
   gmm: { kMin: number; kMax: number; covariance: 'full' | 'diag'; nInit: number; maxIter: number };
@@ -81,8 +85,8 @@ export function resolveSegmentationOptions(o: SegmentationOptions = {}): Resolve
       minSamplesLeaf: o.forest?.minSamplesLeaf ?? 1,
       maxDepth: o.forest?.maxDepth ?? null,
       bootstrap: o.forest?.bootstrap ?? true,
-      workers: o.forest?.workers ?? 1,
     },
+    threads: o.threads ?? 'auto',
     nNeighbors: o.nNeighbors ?? 15,
     umap: {
       nComponents: o.umap?.nComponents ?? DEFAULT_UMAP_COMPONENTS,
@@ -106,6 +110,7 @@ export function resolveSegmentationOptions(o: SegmentationOptions = {}): Resolve
     if (!Number.isInteger(v) || v < min) throw new InvalidInputError(`segmentation: ${name} must be an integer >= ${min} (got ${v})`);
   };
   int(r.seed, 'seed', -0x80000000);
+  if (r.threads !== 'auto') int(r.threads, 'threads', 1);
   int(r.nNeighbors, 'nNeighbors', 2);
   int(r.umap.nComponents, 'umap.nComponents', 1);
   int(r.gmm.kMin, 'gmm.kMin', 2);

@@ -1,0 +1,143 @@
+/** Model selection over a k range: one Gaussian mixture per k, scored by silhouette and BIC in the embedding. */
+import { InvalidInputError, Matrix } from '../core/matrix';
+import { GaussianMixture } from '../gmm/gaussian-mixture';
+import { silhouetteScore } from '../silhouette/silhouette';
+import { MlWorkerPool, shareWork } from '../worker/ml-pool';
+import { KCurvePoint } from './segmentation.model';
+import { ResolvedSegmentationOptions } from './segmentation.options';
+
+/** Everything needed to score one k (self-contained so that a worker can do it). */
+export interface KTask {
+  readonly embedding: Matrix;
+  readonly k: number;
+  readonly seed: number;
+  readonly covariance: 'full' | 'diag';
+  readonly nInit: number;
+  readonly maxIter: number;
+  /** Sampled silhouette of this many rows when the embedding has more; exact otherwise. */
+  readonly silhouetteSampleSize: number;
+  readonly silhouetteSeed: number;
+}
+
+export interface KResult {
+  readonly point: KCurvePoint;
+  readonly gmm: GaussianMixture | null;
+  /** Milliseconds in EM vs in the silhouette. */
+  readonly gmmMs: number;
+  readonly silhouetteMs: number;
+}
+
+export function evaluateK(t: KTask): KResult & { labels: Int32Array | null } {
+  const n = t.embedding.rows;
+  const empty = (ms: number): KResult & { labels: null } => ({ point: { k: t.k, silhouette: NaN, bic: NaN, nonEmpty: 0, ms }, gmm: null, labels: null, gmmMs: ms, silhouetteMs: 0 });
+  if (t.k > n) return empty(0);
+  const t0 = performance.now();
+  let gmm: GaussianMixture;
+  try {
+    gmm = GaussianMixture.fit(t.embedding, { k: t.k, covariance: t.covariance, nInit: t.nInit, maxIter: t.maxIter, seed: t.seed });
+  } catch (e) {
+    if (!(e instanceof InvalidInputError)) throw e;
+    return empty(performance.now() - t0);
+  }
+  const labels = gmm.predict(t.embedding);
+  const bic = gmm.bic(t.embedding);
+  const t1 = performance.now();
+  const seen = new Uint8Array(t.k);
+  for (const l of labels) seen[l] = 1;
+  const nonEmpty = seen.reduce((a, b) => a + b, 0);
+  let silhouette = NaN;
+  if (nonEmpty >= 2 && nonEmpty < n) {
+    silhouette = silhouetteScore(t.embedding, labels, n > t.silhouetteSampleSize ? { sampleSize: t.silhouetteSampleSize, seed: t.silhouetteSeed } : {});
+  }
+  const t2 = performance.now();
+  return { point: { k: t.k, silhouette, bic, nonEmpty, ms: t2 - t0 }, gmm, labels, gmmMs: t1 - t0, silhouetteMs: t2 - t1 };
+}
+
+/** Whether candidate c beats the best so far under the selection rule (ties keep the smaller k). */
+function better(by: 'silhouette' | 'bic', c: KCurvePoint, b: KCurvePoint | null): boolean {
+  if (Number.isNaN(c.silhouette) && Number.isNaN(c.bic)) return false;
+  if (!b) return true;
+  if (by === 'bic') return c.bic < b.bic;
+  if (Number.isNaN(c.silhouette)) return false;
+  return Number.isNaN(b.silhouette) || c.silhouette > b.silhouette;
+}
+
+export interface Selection {
+  readonly curve: KCurvePoint[];
+  readonly k: number;
+  readonly gmm: GaussianMixture;
+  readonly labels: Int32Array;
+  readonly silhouette: number;
+  readonly gmmMs: number;
+  readonly silhouetteMs: number;
+}
+
+/**
+ * Fits every k of the range (the calling thread and the pool's workers pulling from one queue, largest k first) and
+ * keeps the best. Per-k seeds are fixed up front, so the result does not depend on the number of threads.
+ */
+export async function selectK(
+  embedding: Matrix,
+  o: ResolvedSegmentationOptions,
+  seeds: { gmm: number[]; silhouette: number },
+  pool: MlWorkerPool | null,
+  onPoint: (p: KCurvePoint) => void = () => undefined,
+): Promise<Selection> {
+  const ks: number[] = [];
+  for (let k = o.gmm.kMin; k <= o.gmm.kMax; k++) ks.push(k);
+  const task = (k: number): KTask => ({
+    embedding,
+    k,
+    seed: seeds.gmm[k - o.gmm.kMin]!,
+    covariance: o.gmm.covariance,
+    nInit: o.gmm.nInit,
+    maxIter: o.gmm.maxIter,
+    silhouetteSampleSize: o.silhouetteSampleSize,
+    silhouetteSeed: seeds.silhouette,
+  });
+  const order = [...ks].reverse(); // expensive ones first balances the threads
+  const shared = pool ? { ...embedding, data: toShared(embedding.data) } : embedding;
+  const results = await shareWork<number, KResult>(
+    order,
+    (k) => {
+      const r = evaluateK(task(k));
+      onPoint(r.point);
+      return r;
+    },
+    pool
+      ? async (k) => {
+          const r = await pool.run<{ point: KCurvePoint; gmm: ReturnType<GaussianMixture['toJSON']> | null; gmmMs: number; silhouetteMs: number }>({
+            kind: 'gmm-k',
+            ...task(k),
+            embedding: shared,
+          });
+          onPoint(r.point);
+          return { point: r.point, gmm: r.gmm ? GaussianMixture.fromJSON(r.gmm) : null, gmmMs: r.gmmMs, silhouetteMs: r.silhouetteMs };
+        }
+      : null,
+    pool,
+  );
+  const byK = new Map(results.map((r) => [r.point.k, r]));
+  const curve = ks.map((k) => byK.get(k)!.point);
+  let best: KResult | null = null;
+  for (const k of ks) {
+    const r = byK.get(k)!;
+    if (r.gmm && better(o.selectBy, r.point, best?.point ?? null)) best = r;
+  }
+  if (!best?.gmm) throw new InvalidInputError(`segmentation: no Gaussian mixture could be fitted for k in ${o.gmm.kMin}..${o.gmm.kMax} on ${embedding.rows} rows`);
+  return {
+    curve,
+    k: best.point.k,
+    gmm: best.gmm!,
+    labels: best.gmm!.predict(embedding),
+    silhouette: best.point.silhouette,
+    gmmMs: results.reduce((a, r) => a + r.gmmMs, 0),
+    silhouetteMs: results.reduce((a, r) => a + r.silhouetteMs, 0),
+  };
+}
+
+function toShared(a: Float64Array): Float64Array {
+  const s = new Float64Array(new SharedArrayBuffer(a.byteLength));
+  s.set(a);
+  return s;
+}

@@ -1,0 +1,25 @@
+/** Long-lived worker of MlWorkerPool: grows trees and fits Gaussian mixtures for the pipeline on request. */
+import { parentPort } from 'node:worker_threads';
+import { growTree } from '../forest/tree.builder';
+import type { ForestWorkerRequest } from '../forest/random-forest.model';
+import { evaluateK, KTask } from '../pipeline/select-k';
+
+export type MlTask = ({ kind: 'trees' } & ForestWorkerRequest) | ({ kind: 'gmm-k' } & KTask);
+
+const port = parentPort!;
+port.on('message', ({ id, task }: { id: number; task: MlTask }) => {
+  try {
+    if (task.kind === 'trees') {
+      const trees = task.seeds.map((s) => growTree(task.data, task.params, s));
+      const transfer = trees.flatMap((t) => [t.feature.buffer, t.threshold.buffer, t.left.buffer, t.right.buffer, t.value.buffer, t.importance.buffer] as ArrayBuffer[]);
+      port.postMessage({ id, ok: true, result: trees }, transfer);
+    } else if (task.kind === 'gmm-k') {
+      const r = evaluateK(task);
+      port.postMessage({ id, ok: true, result: { point: r.point, gmm: r.gmm?.toJSON() ?? null, gmmMs: r.gmmMs, silhouetteMs: r.silhouetteMs } });
+    } else {
+      throw new Error(`unknown ml task ${(task as { kind: string }).kind}`);
+    }
+  } catch (e) {
+    port.postMessage({ id, ok: false, error: e instanceof Error ? e.message : String(e), name: e instanceof Error ? e.name : 'Error' });
+  }
+});
