@@ -325,7 +325,10 @@ export function testApiConfig(overrides: Record<string, string> = {}): ApiConfig
   });
 }
 
-/** A Nest app of the API over an open store (and an optional bus), ready for `inject` or `listen(0)`. */
+/**
+ * A Nest app of the API over an open store (and an optional bus), ready for `inject` or `listen(0)`.
+ * DashboardModule / ReportModule are left out unless `optionalModules: true` (they are tested by their owners).
+ */
 export async function createApiTestApp(
   store: TestStore,
   options: { bus?: EventBus; config?: ApiConfig } & Omit<ApiModuleOptions, 'config'> = {},
@@ -336,7 +339,12 @@ export async function createApiTestApp(
       StorageModule.forClient(store.client),
       ...(options.bus ? [BusModule.forBus(options.bus)] : []),
       ObservabilityModule.forRoot({ service: 'api', defaultMetrics: false }),
-      ApiModule.forRoot({ config, refitTrigger: options.refitTrigger, replayTrigger: options.replayTrigger }),
+      ApiModule.forRoot({
+        config,
+        refitTrigger: options.refitTrigger,
+        replayTrigger: options.replayTrigger,
+        optionalModules: options.optionalModules ?? false,
+      }),
     ],
   }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: ['error', 'warn'] });
@@ -344,4 +352,47 @@ export async function createApiTestApp(
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
+}
+
+/** Polls `check` until it stops throwing (or `timeoutMs` passes, then rethrows its last error). */
+export async function expectEventually(check: () => void | Promise<void>, timeoutMs = 10_000, everyMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  }
+}
+
+/** A segment-change/v1 event as the clusterer publishes it. */
+export function segmentChange(
+  customerId: string,
+  from: { id: number; name: string; insiders: boolean } | null,
+  to: { id: number; name: string; insiders: boolean } | null,
+  overrides: { fromInsider?: boolean; toInsider?: boolean; at?: string; modelVersion?: number } = {},
+): Record<string, unknown> {
+  const fromInsider = overrides.fromInsider ?? from?.insiders ?? false;
+  const toInsider = overrides.toInsider ?? to?.insiders ?? false;
+  const at = overrides.at ?? '2011-12-10T00:00:00.000Z';
+  const modelVersion = overrides.modelVersion ?? 2;
+  return {
+    schema: 'segment-change/v1',
+    eventId: `incremental:${modelVersion}:${customerId}:${at}`,
+    customerId,
+    type: from === null ? 'entered' : to === null ? 'exited' : 'moved',
+    from,
+    to,
+    fromInsider,
+    toInsider,
+    insider: fromInsider === toInsider ? 'unchanged' : toInsider ? 'entered' : 'exited',
+    modelVersion,
+    previousModelVersion: from === null ? null : modelVersion,
+    at,
+    emittedAt: new Date().toISOString(),
+    reason: 'incremental',
+  };
 }

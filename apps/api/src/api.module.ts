@@ -55,6 +55,8 @@ export interface ApiModuleOptions {
   /** Trigger ports; when omitted, globally provided REFIT_TRIGGER / REPLAY_TRIGGER are used if any (else 503). */
   refitTrigger?: RefitTrigger;
   replayTrigger?: ReplayTrigger;
+  /** Import DashboardModule / ReportModule when their folders exist (default true). */
+  optionalModules?: boolean;
 }
 
 /** Services and repositories of the API: global, so DashboardModule and ReportModule can inject any of them. */
@@ -140,7 +142,7 @@ export class ApiModule implements OnModuleInit {
   static forRoot(options: ApiModuleOptions = {}): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ApiCoreModule.forRoot(options), ...optionalModules()],
+      imports: [ApiCoreModule.forRoot(options), ...(options.optionalModules === false ? [] : optionalModules())],
       controllers: [
         CustomersController,
         SegmentsController,
@@ -159,6 +161,7 @@ export class ApiModule implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     private readonly metrics: ApiMetrics,
     private readonly ring: ApiKeyRing,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
     @Inject(API_HEALTH) private readonly health: HealthChecks,
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouseClient,
     @Optional() @Inject(EVENT_BUS) private readonly bus?: EventBus | null,
@@ -172,6 +175,18 @@ export class ApiModule implements OnModuleInit {
     if (this.bus) this.health.register('bus', () => this.bus!.ping());
     if (!this.ring.hasAdminKey) this.logger.warn('no admin API key configured (API_KEYS / API_KEY_HASHES): admin endpoints answer 401');
     const fastify = this.adapterHost.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
+    if (fastify && typeof fastify.route === 'function' && !fastify.hasRoute({ method: 'GET', url: '/grafana/' })) {
+      // Grafana tests the datasource with `GET <url>/`; Nest routes have no trailing slash.
+      fastify.get('/grafana/', async (request, reply) => {
+        const raw = request.headers['x-api-key'];
+        const key = Array.isArray(raw) ? raw[0] : raw;
+        const role = key ? this.ring.roleOf(key) : null;
+        if ((key && !role) || (this.config.API_READ_REQUIRES_KEY && !role)) {
+          return reply.status(401).send({ statusCode: 401, message: 'an API key is required (X-API-Key)' });
+        }
+        return { status: 'ok', datasource: 'insiders' };
+      });
+    }
     if (fastify && typeof fastify.addHook === 'function') {
       fastify.addHook('onResponse', (request, reply, done) => {
         const route = request.routeOptions?.url ?? 'unmatched';
