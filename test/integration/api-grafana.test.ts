@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiFixtures, createApiTestApp, openTestStore, type TestStore } from '../support/api-fixtures';
 
@@ -196,5 +198,27 @@ describe('Grafana datasource', () => {
     const body = jsonDatasourceQuery([{ refId: 'A', target: 'segment_sizes' }]);
     (body.targets[0] as Record<string, unknown>).hide = true;
     expect((await post('/grafana/query', body)).json()).toEqual([]);
+  });
+
+  it('answers every query of the provisioned dashboard (panels and the refit annotation)', async () => {
+    const root = join(__dirname, '..', '..', 'deploy', 'grafana');
+    const dashboard = JSON.parse(readFileSync(join(root, 'dashboards', 'insiders-overview.json'), 'utf8'));
+    const datasource = readFileSync(join(root, 'provisioning', 'datasources', 'insiders-api.yaml'), 'utf8');
+    expect(datasource).toMatch(/uid: insiders-api\n\s+type: simpod-json-datasource/);
+    expect(datasource).toContain('url: ${INSIDERS_API_URL}/grafana');
+    const targets: { refId: string; target: string; payload?: string; datasource: { uid: string } }[] = [
+      ...dashboard.panels.flatMap((p: { targets: unknown[] }) => p.targets),
+      ...dashboard.annotations.list.filter((a: { target?: unknown }) => a.target).map((a: { target: object; datasource: object }) => ({ ...a.target, datasource: a.datasource })),
+    ];
+    expect(targets.length).toBeGreaterThanOrEqual(10);
+    for (const t of targets) {
+      expect(t.datasource.uid).toBe('insiders-api');
+      const range = { from: '2010-12-01T00:00:00.000Z', to: '2011-12-10T00:00:00.000Z', raw: { from: dashboard.time.from, to: dashboard.time.to } };
+      const res = await post('/grafana/query', jsonDatasourceQuery([{ refId: t.refId, target: t.target, payload: t.payload }], range));
+      expect([t.target, res.statusCode]).toEqual([t.target, 200]);
+      const frames = res.json();
+      expect(frames.length).toBeGreaterThan(0);
+      for (const f of frames) expect(f.datapoints?.length ?? f.rows?.length).toBeGreaterThan(0);
+    }
   });
 });
