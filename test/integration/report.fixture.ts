@@ -123,6 +123,77 @@ export function buildReportFixture(): ReportFixture {
   };
 }
 
+/** Per-customer facts computed here from the fixture's raw lines, independently of the product's SQL. */
+export interface Expected {
+  /** Every report feature by name, per customer. */
+  feature: (customer: string, name: string) => number;
+  revenue: Map<string, number>;
+  invoices: Map<string, number>;
+  frequency: Map<string, number>;
+  recency: Map<string, number>;
+  monthlyInsiders: Map<string, number>;
+}
+
+const day = (t: string) => Math.floor(Date.parse(`${t.slice(0, 10)}T00:00:00Z`) / 86_400_000);
+
+export function expectedFrom(f: ReportFixture): Expected {
+  const clean = (l: FixtureLine) => l.stockCode !== 'POST' && l.unitPrice >= 0.04;
+  const kept = (l: FixtureLine) => clean(l) && l.quantity > 0;
+  const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+  const items = new Map<string, number>();
+  const lines = new Map<string, number>();
+  const returns = new Map<string, number>();
+  for (const l of f.lines.filter((x) => clean(x) && x.quantity < 0)) add(returns, l.customerId, -l.quantity);
+  const revenue = new Map<string, number>();
+  const invoiceSets = new Map<string, Set<string>>();
+  const firstDay = new Map<string, number>();
+  const lastDay = new Map<string, number>();
+  const monthlyInsiders = new Map<string, number>();
+  for (const l of f.lines.filter(kept)) {
+    const c = l.customerId;
+    revenue.set(c, (revenue.get(c) ?? 0) + l.quantity * l.unitPrice);
+    add(items, c, l.quantity);
+    add(lines, c, 1);
+    if (!invoiceSets.has(c)) invoiceSets.set(c, new Set());
+    invoiceSets.get(c)!.add(l.invoiceNo);
+    firstDay.set(c, Math.min(firstDay.get(c) ?? Infinity, day(l.time)));
+    lastDay.set(c, Math.max(lastDay.get(c) ?? -Infinity, day(l.time)));
+    if (f.insider.get(c)) {
+      const m = `${l.time.slice(0, 7)}-01`;
+      monthlyInsiders.set(m, (monthlyInsiders.get(m) ?? 0) + l.quantity * l.unitPrice);
+    }
+  }
+  const reference = Math.max(...lastDay.values());
+  const invoices = new Map([...invoiceSets].map(([c, s]) => [c, s.size]));
+  const frequency = new Map([...invoices].map(([c, n]) => [c, n / (lastDay.get(c)! - firstDay.get(c)! + 1)]));
+  const recency = new Map([...lastDay].map(([c, d]) => [c, reference - d]));
+  const feature = (c: string, name: string): number => {
+    switch (name) {
+      case 'grossRevenue':
+        return revenue.get(c)!;
+      case 'recencyDays':
+        return recency.get(c)!;
+      case 'invoices':
+        return invoices.get(c)!;
+      case 'frequency':
+        return frequency.get(c)!;
+      case 'items':
+        return items.get(c)!;
+      case 'products':
+        return lines.get(c)!;
+      case 'returns':
+        return returns.get(c) ?? 0;
+      case 'averageTicket':
+        return revenue.get(c)! / invoices.get(c)!;
+      default:
+        throw new Error(`unknown feature ${name}`);
+    }
+  };
+  return { feature, revenue, invoices, frequency, recency, monthlyInsiders };
+}
+
+jest.setTimeout(120_000);
+
 async function insert(client: ClickHouseClient, table: string, values: Record<string, unknown>[]): Promise<void> {
   await client.insert({ table, values, format: 'JSONEachRow' });
 }
@@ -179,29 +250,38 @@ export async function seedReportFixture(client: ClickHouseClient, f: ReportFixtu
     error: '',
   });
   await insert(client, 'models', [model(1, 'retired'), model(2, 'active')]);
+  // segment profiles as the clusterer writes them, from the independently computed facts
+  const e = expectedFrom(f);
+  const totalRevenue = f.customers.reduce((s, c) => s + e.revenue.get(c)!, 0);
   await insert(
     client,
     'segments',
-    f.segmentNames.map((name, id) => ({
-      model_version: f.modelVersion,
-      segment_id: id,
-      name,
-      is_insiders: id === 0 ? 1 : 0,
-      size: [...f.segmentOf.values()].filter((s) => s === id).length,
-      share: 0,
-      revenue_share: 0,
-      mean_revenue: 0,
-      median_revenue: 0,
-      mean_recency: 0,
-      mean_frequency: 0,
-      mean_returns: 0,
-      mean_invoices: 0,
-      mean_items: 0,
-      mean_products: 0,
-      mean_ticket: 0,
-      origin: 'survived',
-      parents: [id],
-    })),
+    f.segmentNames.map((name, id) => {
+      const members = f.customers.filter((c) => f.segmentOf.get(c) === id);
+      const avg = (feature: string) => members.reduce((s, c) => s + e.feature(c, feature), 0) / members.length;
+      const revenues = members.map((c) => e.revenue.get(c)!).sort((a, b) => a - b);
+      const mid = revenues.length >> 1;
+      return {
+        model_version: f.modelVersion,
+        segment_id: id,
+        name,
+        is_insiders: id === 0 ? 1 : 0,
+        size: members.length,
+        share: members.length / f.customers.length,
+        revenue_share: members.reduce((s, c) => s + e.revenue.get(c)!, 0) / totalRevenue,
+        mean_revenue: avg('grossRevenue'),
+        median_revenue: revenues.length % 2 ? revenues[mid]! : (revenues[mid - 1]! + revenues[mid]!) / 2,
+        mean_recency: avg('recencyDays'),
+        mean_frequency: avg('frequency'),
+        mean_returns: avg('returns'),
+        mean_invoices: avg('invoices'),
+        mean_items: avg('items'),
+        mean_products: avg('products'),
+        mean_ticket: avg('averageTicket'),
+        origin: 'survived',
+        parents: [id],
+      };
+    }),
   );
   const rand = rng(99);
   await insert(

@@ -17,81 +17,13 @@ import {
 import { ApiModule } from '../../apps/api/src/api.module';
 import { loadApiConfig } from '../../apps/api/src/api.config';
 import type { Report } from '../../apps/api/src/report/report.types';
-import { buildReportFixture, seedReportFixture, type FixtureLine, type ReportFixture } from './report.fixture';
+import { buildReportFixture, expectedFrom, seedReportFixture, type Expected, type ReportFixture } from './report.fixture';
 
 /**
  * The business report on fixture rows written through the real migrations on chDB, served by the real ApiModule.
  * Every figure is checked against a computation made here, in plain TypeScript, from the fixture's raw lines
  * (seed-ian cleaning: POST and unit prices below 0.04 dropped; purchases are positive quantities).
  */
-interface Expected {
-  /** Every report feature by name, per customer. */
-  feature: (customer: string, name: string) => number;
-  revenue: Map<string, number>;
-  invoices: Map<string, number>;
-  frequency: Map<string, number>;
-  recency: Map<string, number>;
-  monthlyInsiders: Map<string, number>;
-}
-
-const day = (t: string) => Math.floor(Date.parse(`${t.slice(0, 10)}T00:00:00Z`) / 86_400_000);
-
-function expectedFrom(f: ReportFixture): Expected {
-  const clean = (l: FixtureLine) => l.stockCode !== 'POST' && l.unitPrice >= 0.04;
-  const kept = (l: FixtureLine) => clean(l) && l.quantity > 0;
-  const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
-  const items = new Map<string, number>();
-  const lines = new Map<string, number>();
-  const returns = new Map<string, number>();
-  for (const l of f.lines.filter((x) => clean(x) && x.quantity < 0)) add(returns, l.customerId, -l.quantity);
-  const revenue = new Map<string, number>();
-  const invoiceSets = new Map<string, Set<string>>();
-  const firstDay = new Map<string, number>();
-  const lastDay = new Map<string, number>();
-  const monthlyInsiders = new Map<string, number>();
-  for (const l of f.lines.filter(kept)) {
-    const c = l.customerId;
-    revenue.set(c, (revenue.get(c) ?? 0) + l.quantity * l.unitPrice);
-    add(items, c, l.quantity);
-    add(lines, c, 1);
-    if (!invoiceSets.has(c)) invoiceSets.set(c, new Set());
-    invoiceSets.get(c)!.add(l.invoiceNo);
-    firstDay.set(c, Math.min(firstDay.get(c) ?? Infinity, day(l.time)));
-    lastDay.set(c, Math.max(lastDay.get(c) ?? -Infinity, day(l.time)));
-    if (f.insider.get(c)) {
-      const m = `${l.time.slice(0, 7)}-01`;
-      monthlyInsiders.set(m, (monthlyInsiders.get(m) ?? 0) + l.quantity * l.unitPrice);
-    }
-  }
-  const reference = Math.max(...lastDay.values());
-  const invoices = new Map([...invoiceSets].map(([c, s]) => [c, s.size]));
-  const frequency = new Map([...invoices].map(([c, n]) => [c, n / (lastDay.get(c)! - firstDay.get(c)! + 1)]));
-  const recency = new Map([...lastDay].map(([c, d]) => [c, reference - d]));
-  const feature = (c: string, name: string): number => {
-    switch (name) {
-      case 'grossRevenue':
-        return revenue.get(c)!;
-      case 'recencyDays':
-        return recency.get(c)!;
-      case 'invoices':
-        return invoices.get(c)!;
-      case 'frequency':
-        return frequency.get(c)!;
-      case 'items':
-        return items.get(c)!;
-      case 'products':
-        return lines.get(c)!;
-      case 'returns':
-        return returns.get(c) ?? 0;
-      case 'averageTicket':
-        return revenue.get(c)! / invoices.get(c)!;
-      default:
-        throw new Error(`unknown feature ${name}`);
-    }
-  };
-  return { feature, revenue, invoices, frequency, recency, monthlyInsiders };
-}
-
 describe('GET /v1/report on chDB fixture rows', () => {
   let dir: string;
   let client: ClickHouseClient;

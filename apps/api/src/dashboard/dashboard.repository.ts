@@ -81,24 +81,18 @@ export class DashboardRepository {
   }
 
   /** Customers (policy-kept, with purchases) by the country of their latest line, with Insiders and revenue. */
-  async countries(policy: CleaningPolicy, limit: number): Promise<{ countries: CountryRow[]; otherCountries: number }> {
-    const rows = await this.rows<{ country: string; customers: string; insiders: string; revenue: number; total_countries: string }>(
-      `SELECT country, toString(count()) AS customers, toString(countIf(is_insider)) AS insiders, sum(revenue) AS revenue,
-              toString(count() OVER ()) AS total_countries
+  async countries(policy: CleaningPolicy): Promise<CountryRow[]> {
+    const rows = await this.rows<{ country: string; customers: string; insiders: string; revenue: number }>(
+      `SELECT last_country AS country, toString(count()) AS customers, toString(countIf(is_insider)) AS insiders, sum(revenue) AS revenue
        FROM (
-         SELECT country, count() AS _n, sum(customers) AS customers_sum FROM (SELECT 1 AS country, 1 AS customers) WHERE 0 GROUP BY country
-       ) AS never
-       RIGHT JOIN (
-         SELECT customer_key, argMax(country, invoice_time) AS country, sum(quantity * unit_price) AS revenue,
+         SELECT customer_key, argMax(country, invoice_time) AS last_country, sum(quantity * unit_price) AS revenue,
                 customer_key IN (${INSIDERS}) AS is_insider
          FROM invoice_lines WHERE quantity > 0 AND (${rowFilterSql(policy)})
          GROUP BY customer_key
-       ) AS c ON 0
-       GROUP BY country ORDER BY count() DESC, country LIMIT {limit:UInt32}`,
-      { limit },
+       )
+       GROUP BY last_country ORDER BY count() DESC, last_country`,
     );
-    void rows;
-    return { countries: [], otherCountries: 0 };
+    return rows.map((r) => ({ country: r.country, customers: Number(r.customers), insiders: Number(r.insiders), revenue: Number(r.revenue) }));
   }
 
   async mapPoints(limit: number): Promise<{ total: number; points: MapPoint[] }> {
