@@ -94,9 +94,9 @@ describe('fitSegmentation', () => {
     expect(Array.from(loaded.gmm.predict(loaded.embedding))).toEqual(Array.from(fit.labels));
   });
 
-  it('fits on a sample and assigns the other rows when the input exceeds fitSampleSize', async () => {
+  it('fits on a sample and assigns the other rows when the input exceeds fitSampleSize (k chosen on a smaller sample)', async () => {
     const big = groups(300, 2);
-    const fit = await fitSegmentation(big.X, big.y, { ...FAST, fitSampleSize: 150 });
+    const fit = await fitSegmentation(big.X, big.y, { ...FAST, fitSampleSize: 150, gmm: { ...FAST.gmm, selectionSampleSize: 100 } });
     expect(fit.fittedRows.length).toBe(150);
     expect(fit.model.nFitted).toBe(150);
     expect(fit.labels.length).toBe(300);

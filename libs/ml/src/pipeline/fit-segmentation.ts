@@ -111,6 +111,7 @@ async function fitStages(
     forest: master.int(0x7fffffff),
     umap: master.int(0x7fffffff),
     silhouette: master.int(0x7fffffff),
+    selection: master.int(0x7fffffff),
     gmm: Array.from({ length: o.gmm.kMax - o.gmm.kMin + 1 }, () => master.int(0x7fffffff)),
   };
 
@@ -155,13 +156,13 @@ async function fitStages(
     nComponents: o.umap.nComponents,
     nNeighbors,
     minDist: o.umap.minDist,
-    nEpochs: o.umap.nEpochs ?? undefined,
+    nEpochs: o.umap.nEpochs,
     seed: seeds.umap,
   });
   timings.umap = now() - t;
 
   t = now();
-  const best = await selectK(embedding, o, { gmm: seeds.gmm, silhouette: seeds.silhouette }, pool, (p) => onProgress('gmm', { k: p.k, silhouette: p.silhouette, ms: p.ms }));
+  const best = await selectK(embedding, o, { gmm: seeds.gmm, silhouette: seeds.silhouette, selection: seeds.selection }, pool, (p) => onProgress('gmm', { k: p.k, silhouette: p.silhouette, ms: p.ms }));
   timings.selectK = now() - t;
   timings.gmm = best.gmmMs;
   timings.silhouette = best.silhouetteMs;

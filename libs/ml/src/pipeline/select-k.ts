@@ -1,5 +1,6 @@
 /** Model selection over a k range: one Gaussian mixture per k, scored by silhouette and BIC in the embedding. */
-import { InvalidInputError, Matrix } from '../core/matrix';
+import { InvalidInputError, Matrix, takeRows } from '../core/matrix';
+import { Random } from '../core/random';
 import { GaussianMixture } from '../gmm/gaussian-mixture';
 import { silhouetteScore } from '../silhouette/silhouette';
 import { MlWorkerPool, shareWork } from '../worker/ml-pool';
@@ -77,12 +78,14 @@ export interface Selection {
  * keeps the best. Per-k seeds are fixed up front, so the result does not depend on the number of threads.
  */
 export async function selectK(
-  embedding: Matrix,
+  fullEmbedding: Matrix,
   o: ResolvedSegmentationOptions,
-  seeds: { gmm: number[]; silhouette: number },
+  seeds: { gmm: number[]; silhouette: number; selection: number },
   pool: MlWorkerPool | null,
   onPoint: (p: KCurvePoint) => void = () => undefined,
 ): Promise<Selection> {
+  const n = fullEmbedding.rows;
+  const embedding = n > o.gmm.selectionSampleSize ? takeRows(fullEmbedding, sampleIndices(n, o.gmm.selectionSampleSize, seeds.selection)) : fullEmbedding;
   const ks: number[] = [];
   for (let k = o.gmm.kMin; k <= o.gmm.kMax; k++) ks.push(k);
   const task = (k: number): KTask => ({
@@ -117,6 +120,7 @@ export async function selectK(
       : null,
     pool,
   );
+  let extraSilhouetteMs = 0;
   const byK = new Map(results.map((r) => [r.point.k, r]));
   const curve = ks.map((k) => byK.get(k)!.point);
   let best: KResult | null = null;
@@ -125,14 +129,23 @@ export async function selectK(
     if (r.gmm && better(o.selectBy, r.point, best?.point ?? null)) best = r;
   }
   if (!best?.gmm) throw new InvalidInputError(`segmentation: no Gaussian mixture could be fitted for k in ${o.gmm.kMin}..${o.gmm.kMax} on ${embedding.rows} rows`);
+  // with a selection sample the curve's silhouettes are the sample's; the final one is measured on everyone's labels
+  const labels = best.gmm.predict(fullEmbedding);
+  let silhouette = best.point.silhouette;
+  if (embedding !== fullEmbedding) {
+    const t = performance.now();
+    const seen = new Set(labels);
+    silhouette = seen.size >= 2 ? silhouetteScore(fullEmbedding, labels, { sampleSize: Math.min(n, o.silhouetteSampleSize), seed: seeds.silhouette }) : NaN;
+    extraSilhouetteMs = performance.now() - t;
+  }
   return {
     curve,
     k: best.point.k,
-    gmm: best.gmm!,
-    labels: best.gmm!.predict(embedding),
-    silhouette: best.point.silhouette,
+    gmm: best.gmm,
+    labels,
+    silhouette,
     gmmMs: results.reduce((a, r) => a + r.gmmMs, 0),
-    silhouetteMs: results.reduce((a, r) => a + r.silhouetteMs, 0),
+    silhouetteMs: results.reduce((a, r) => a + r.silhouetteMs, 0) + extraSilhouetteMs,
   };
 }
 
@@ -140,4 +153,18 @@ function toShared(a: Float64Array): Float64Array {
   const s = new Float64Array(new SharedArrayBuffer(a.byteLength));
   s.set(a);
   return s;
+}
+
+/** m distinct indices of 0..n-1, seeded, ascending. */
+export function sampleIndices(n: number, m: number, seed: number): Int32Array {
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  const rng = new Random(seed);
+  for (let i = 0; i < m; i++) {
+    const j = i + rng.int(n - i);
+    const t = idx[i]!;
+    idx[i] = idx[j]!;
+    idx[j] = t;
+  }
+  return idx.slice(0, m).sort();
 }
