@@ -95,9 +95,10 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.locator('[data-testid=transitions-chart] rect.bar-exited').count()).toBe(2);
     // map: every customer drawn, and the canvas really has coloured pixels
     expect(await page.getAttribute('[data-testid=map]', 'data-points')).toBe('60');
+    type Canvas2d = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
     const painted = await page.$eval('[data-testid=map]', (c) => {
-      const canvas = c as HTMLCanvasElement;
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const canvas = c as unknown as Canvas2d;
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
       let n = 0;
       for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
       return n;
@@ -128,7 +129,7 @@ describe('dashboard in headless Chromium', () => {
 
     await page.fill('[data-testid=search-input]', 'nobody-here');
     await page.click('[data-testid=search-button]');
-    await page.waitForFunction(() => document.querySelector('[data-testid=customer-result]')!.textContent!.includes('No customer'));
+    await page.locator('[data-testid=customer-result]', { hasText: 'No customer nobody-here' }).waitFor({ timeout: 15_000 });
   });
 
   it('shows a live segment change from the stream', async () => {
@@ -150,7 +151,7 @@ describe('dashboard in headless Chromium', () => {
       reason: 'incremental',
     };
     await bus.publish(topicsFor('insiders').segmentChanges, [{ key: '13020', value: JSON.stringify(event) }]);
-    await page.waitForFunction(() => document.querySelector('[data-testid=ticker]')!.textContent!.includes('13020'), undefined, { timeout: 15_000 });
+    await page.locator('[data-testid=ticker] li', { hasText: '13020' }).waitFor({ timeout: 15_000 });
     expect(await page.textContent('[data-testid=ticker]')).toContain('entered Insiders');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-live.png'), fullPage: false });
     expect(problems).toEqual([]);
