@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { commonConfigShape, ConfigError, env, loadConfig } from '@insiders/config';
+import { POLICY_PRESET_NAMES } from '@insiders/features-core';
+
+/** Configuration of the features service (parsed once at boot; a bad value stops start-up naming the variable). */
+export const featuresConfigSchema = z.object({
+  ...commonConfigShape,
+  /** The cleaning policy features are read with by default. */
+  FEATURE_POLICY: env.oneOf(POLICY_PRESET_NAMES, 'seed-ian'),
+  /** Policies whose states are kept current on every batch (FEATURE_POLICY is always included). Others are computed from raw on demand. */
+  FEATURE_POLICIES: env.list([]),
+  FEATURES_GROUP_ID: env.string('insiders-features'),
+  /** Consume the invoice-lines topic (false: serve reads only). */
+  FEATURES_CONSUME: env.bool(true),
+  FEATURES_HTTP_PORT: env.int(3002, { min: 0, max: 65535 }),
+  FEATURES_MAX_ABS_QUANTITY: env.int(1_000_000, { min: 1 }),
+  FEATURES_MIN_UNIT_PRICE: env.number(-100_000),
+  FEATURES_MAX_UNIT_PRICE: env.number(100_000),
+  FEATURES_MAX_FUTURE_HOURS: env.number(24),
+  FEATURES_MIN_EVENT_TIME: env.string('2000-01-01T00:00:00Z'),
+});
+
+export type FeaturesConfig = z.infer<typeof featuresConfigSchema>;
+
+export function loadFeaturesConfig(source: Record<string, string | undefined> = process.env): FeaturesConfig {
+  const config = loadConfig(featuresConfigSchema, source);
+  for (const name of config.FEATURE_POLICIES) {
+    if (!(POLICY_PRESET_NAMES as readonly string[]).includes(name)) {
+      throw new ConfigError([{ variable: 'FEATURE_POLICIES', message: `unknown policy "${name}" (known: ${POLICY_PRESET_NAMES.join(', ')})` }]);
+    }
+  }
+  if (Number.isNaN(Date.parse(config.FEATURES_MIN_EVENT_TIME))) {
+    throw new ConfigError([{ variable: 'FEATURES_MIN_EVENT_TIME', message: `not a date-time "${config.FEATURES_MIN_EVENT_TIME}"` }]);
+  }
+  return config;
+}

@@ -1,0 +1,285 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { loadMigrations, runMigrations } from '@insiders/storage';
+import {
+  dayStatesSelectSql,
+  policyStateKey,
+  readAggregatesSql,
+  sqlString,
+  sqlStringList,
+  syntheticIdsSql,
+  batchScopeSql,
+  type CleaningPolicy,
+  type CustomerAggregate,
+} from '@insiders/features-core';
+
+/** A raw invoice line row as stored in invoice_lines (the event's fields plus ingest metadata). */
+export interface InvoiceLineRow {
+  event_id: string;
+  schema: string;
+  invoice_no: string;
+  stock_code: string;
+  description: string | null;
+  quantity: number;
+  /** `YYYY-MM-DD HH:MM:SS.mmm` (UTC). */
+  invoice_time: string;
+  unit_price: number;
+  customer_id: string | null;
+  country: string;
+  source: string;
+  source_line: number;
+  customer_key: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  ingested_at: string;
+  batch_seq: string;
+}
+
+export interface QuarantineRow {
+  event_id: string;
+  reason: string;
+  payload: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  quarantined_at: string;
+}
+
+export interface FirstSeenRow {
+  customer_key: string;
+  anonymous: 0 | 1;
+  /** [invoice time, source line] of the key's earliest line in the batch. */
+  first_seen: [string, number];
+}
+
+export interface ChangedCustomerKey {
+  customerKey: string;
+  changedAt: string;
+}
+
+/** Large IN lists travel in the query text (works the same over HTTP POST and in-process chDB). */
+const BIG_QUERY = { max_query_size: '268435456', output_format_json_quote_64bit_integers: 0 } as const;
+/** Keep an insert in one block (one part): atomic, and the same block boundaries on a retry (deduplication). */
+const ONE_BLOCK = {
+  max_insert_block_size: '100000000',
+  min_insert_block_size_rows: '100000000',
+  min_insert_block_size_bytes: '100000000000',
+  input_format_parallel_parsing: 0,
+} as const;
+
+/** ClickHouse DateTime64 text (UTC) of a JS instant. */
+export function chTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/**
+ * Owns every statement of the features service: raw lines, quarantine, per-customer-day states, the activity
+ * (first seen / last changed) table and feature reads.
+ */
+export class FeaturesRepository {
+  constructor(private readonly client: ClickHouseClient) {}
+
+  /** Applies the features migrations (01xx raw, 02xx states); idempotent. */
+  async migrate(database: string): Promise<string[]> {
+    return runMigrations(this.client, database, loadMigrations().filter((m) => /^0[12]\d\d_/.test(m.name)));
+  }
+
+  /** Event ids among `eventIds` already stored (primary-key lookup: invoice_lines is ordered by event_id). */
+  async existingEventIds(eventIds: readonly string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const rs = await this.client.query({
+      query: `SELECT event_id FROM invoice_lines WHERE event_id IN ${sqlStringList(eventIds)}`,
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: BIG_QUERY,
+    });
+    const rows = await rs.json<[string]>();
+    return new Set(rows.map((r) => r[0]));
+  }
+
+  /** One INSERT, one block, one part: a batch's rows are stored all together or not at all. */
+  async insertLines(rows: readonly InvoiceLineRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.client.insert({
+      table: 'invoice_lines',
+      values: rows as InvoiceLineRow[],
+      format: 'JSONEachRow',
+      clickhouse_settings: ONE_BLOCK,
+    });
+  }
+
+  async insertQuarantine(rows: readonly QuarantineRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.client.insert({ table: 'invoice_lines_quarantine', values: rows as QuarantineRow[], format: 'JSONEachRow' });
+  }
+
+  async recordFirstSeen(rows: readonly FirstSeenRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.client.insert({
+      table: 'customer_activity',
+      values: rows.map((r) => ({ ...r, last_changed_at: '1970-01-01 00:00:00.000000' })),
+      format: 'JSONEachRow',
+    });
+  }
+
+  async markChanged(customerKeys: readonly string[], atMs: number): Promise<void> {
+    if (customerKeys.length === 0) return;
+    const at = chTime(atMs);
+    await this.client.insert({
+      table: 'customer_activity',
+      values: customerKeys.map((customer_key) => ({
+        customer_key,
+        anonymous: customer_key.startsWith('invoice:') ? 1 : 0,
+        first_seen: ['2299-12-31 00:00:00.000', 0],
+        last_changed_at: at,
+      })),
+      format: 'JSONEachRow',
+    });
+  }
+
+  /**
+   * Folds the rows batch `batchSeq` inserted into the policy's states. Deduplicated by token: applying the same
+   * batch twice (recovery after a crash) adds nothing. Single-threaded so the result is exactly one block.
+   */
+  async applyBatch(policy: CleaningPolicy, batchSeq: string): Promise<void> {
+    await this.client.command({
+      query: `INSERT INTO customer_day_states ${dayStatesSelectSql(policy, batchScopeSql(batchSeq))}`,
+      clickhouse_settings: {
+        ...ONE_BLOCK,
+        max_threads: 1,
+        max_block_size: '10000000',
+        insert_deduplicate: 1,
+        insert_deduplication_token: `${policyStateKey(policy)}:${batchSeq}`,
+        wait_end_of_query: 1,
+      },
+    });
+  }
+
+  async markBatchApplied(batchSeq: string, rows: number): Promise<void> {
+    await this.client.insert({
+      table: 'feature_batches',
+      values: [{ batch_seq: batchSeq, rows, applied_at: chTime(Date.now()) }],
+      format: 'JSONEachRow',
+    });
+  }
+
+  /** batch_seq values with rows in invoice_lines whose states were never marked applied (crash recovery). */
+  async unappliedBatches(): Promise<string[]> {
+    const rs = await this.client.query({
+      query: `SELECT DISTINCT toString(batch_seq) FROM invoice_lines WHERE batch_seq NOT IN (SELECT batch_seq FROM feature_batches) ORDER BY batch_seq`,
+      format: 'JSONCompactEachRow',
+    });
+    return (await rs.json<[string]>()).map((r) => r[0]);
+  }
+
+  /** Rebuilds all of a policy's states from invoice_lines (emptying its partition first), then records it built. */
+  async rebuildStates(policy: CleaningPolicy): Promise<void> {
+    const key = policyStateKey(policy);
+    await this.client.command({
+      query: `ALTER TABLE customer_day_states DROP PARTITION ${sqlString(key)}`,
+      clickhouse_settings: { wait_end_of_query: 1 },
+    });
+    await this.client.command({
+      query: `INSERT INTO customer_day_states ${dayStatesSelectSql(policy)}`,
+      clickhouse_settings: { insert_deduplicate: 0, wait_end_of_query: 1 },
+    });
+    await this.client.insert({
+      table: 'feature_policy_builds',
+      values: [{ policy: key, built_at: chTime(Date.now()) }],
+      format: 'JSONEachRow',
+    });
+  }
+
+  async isPolicyBuilt(policy: CleaningPolicy): Promise<boolean> {
+    const rs = await this.client.query({
+      query: `SELECT count() AS n FROM feature_policy_builds WHERE policy = ${sqlString(policyStateKey(policy))}`,
+      format: 'JSONEachRow',
+      clickhouse_settings: BIG_QUERY,
+    });
+    return (await rs.json<{ n: number }>())[0].n > 0;
+  }
+
+  async readAggregates(
+    policy: CleaningPolicy,
+    options: { asOfDay?: string; customerIds?: readonly string[]; source: 'states' | 'raw' },
+  ): Promise<CustomerAggregate[]> {
+    const rs = await this.client.query({
+      query: readAggregatesSql(policy, options),
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: BIG_QUERY,
+    });
+    type Row = [string, number, string, number, number, number, number, number, number, number, number, number, number, number, number[], number[], number[], number[], string];
+    const rows = await rs.json<Row>();
+    return rows.map((r) => ({
+      customerId: r[0],
+      synthetic: r[1] === 1,
+      grossRevenue: r[2],
+      revenue: r[3],
+      purchaseLines: r[4],
+      purchaseItems: r[5],
+      returnLines: r[6],
+      returnItems: r[7],
+      basketProducts: r[8],
+      invoices: r[9],
+      uniqueProducts: r[10],
+      firstDay: r[11],
+      lastDay: r[12],
+      referenceDay: r[13],
+      weekdayKeys: r[14],
+      weekdayValues: r[15],
+      dayOfMonthKeys: r[16],
+      dayOfMonthValues: r[17],
+      country: r[18],
+    }));
+  }
+
+  /** Customer keys whose states were rewritten after `sinceMs` (exclusive), oldest change first. */
+  async changedSince(sinceMs: number, limit = 1_000_000): Promise<ChangedCustomerKey[]> {
+    const rs = await this.client.query({
+      query: `SELECT customer_key, toString(max(last_changed_at)) AS changed_at FROM customer_activity
+              GROUP BY customer_key HAVING max(last_changed_at) > toDateTime64(${sqlString(chTime(sinceMs))}, 6, 'UTC')
+              ORDER BY changed_at, customer_key LIMIT ${Math.trunc(limit)}`,
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: BIG_QUERY,
+    });
+    return (await rs.json<[string, string]>()).map(([customerKey, changedAt]) => ({ customerKey, changedAt }));
+  }
+
+  /** Synthetic customer ids of anonymous customer keys (`invoice:<no>`) under the policy's numbering. */
+  async syntheticIds(policy: CleaningPolicy, customerKeys: readonly string[]): Promise<string[]> {
+    const rs = await this.client.query({
+      query: `SELECT synthetic_id FROM (${syntheticIdsSql(policy)}) WHERE customer_key IN ${sqlStringList(customerKeys)} ORDER BY customer_key`,
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: BIG_QUERY,
+    });
+    return (await rs.json<[string]>()).map((r) => r[0]);
+  }
+
+  async countLines(): Promise<number> {
+    return this.scalar('SELECT count() FROM invoice_lines');
+  }
+
+  async countQuarantined(): Promise<number> {
+    return this.scalar('SELECT count() FROM invoice_lines_quarantine FINAL');
+  }
+
+  async quarantined(limit = 100): Promise<{ event_id: string; reason: string }[]> {
+    const rs = await this.client.query({
+      query: `SELECT event_id, reason FROM invoice_lines_quarantine FINAL ORDER BY event_id LIMIT ${Math.trunc(limit)}`,
+      format: 'JSONEachRow',
+    });
+    return rs.json();
+  }
+
+  /** Merges parts (tests and benchmarks; not needed for correctness). */
+  async optimize(): Promise<void> {
+    for (const table of ['invoice_lines', 'customer_day_states', 'customer_activity']) {
+      await this.client.command({ query: `OPTIMIZE TABLE ${table} FINAL`, clickhouse_settings: { wait_end_of_query: 1 } });
+    }
+  }
+
+  private async scalar(query: string): Promise<number> {
+    const rs = await this.client.query({ query, format: 'JSONCompactEachRow', clickhouse_settings: BIG_QUERY });
+    const rows = await rs.json<[number]>();
+    return Number(rows[0][0]);
+  }
+}

@@ -1,0 +1,81 @@
+import { Logger } from '@nestjs/common';
+import {
+  deriveFeatures,
+  policyPreset,
+  toDay,
+  type CleaningPolicy,
+  type CustomerFeatures,
+  type ReadFeaturesQuery,
+} from '@insiders/features-core';
+import type { FeaturesRepository } from './features.repository';
+
+export interface ChangedCustomers {
+  /** Customer ids (synthetic ids under the policy for keys without one) whose features changed after `since`. */
+  customerIds: string[];
+  /** Pass back as `since` next time: the latest change time returned (or `since` when nothing changed). */
+  watermark: string;
+}
+
+/**
+ * The features query API other apps use (clusterer, api). Reads merge the stored per-customer-day states of a
+ * maintained policy; any other preset is computed from the raw lines on the fly (same SQL, slower).
+ */
+export class FeaturesService {
+  private readonly logger = new Logger('FeaturesService');
+  private readonly maintained: Map<string, CleaningPolicy>;
+
+  constructor(
+    private readonly repository: FeaturesRepository,
+    readonly defaultPolicy: CleaningPolicy,
+    maintainedPolicies: readonly CleaningPolicy[],
+  ) {
+    this.maintained = new Map([defaultPolicy, ...maintainedPolicies].map((p) => [p.name, p]));
+  }
+
+  /** Policies kept current by the consumer. */
+  get maintainedPolicies(): CleaningPolicy[] {
+    return [...this.maintained.values()];
+  }
+
+  /** Rebuilds from raw the states of every maintained policy that has never been fully built (new or changed rules). */
+  async ensureStates(): Promise<void> {
+    for (const policy of this.maintained.values()) {
+      if (await this.repository.isPolicyBuilt(policy)) continue;
+      const started = Date.now();
+      await this.repository.rebuildStates(policy);
+      this.logger.log(`built states of policy ${policy.name} from raw lines in ${Date.now() - started} ms`);
+    }
+  }
+
+  async readFeatures(query: ReadFeaturesQuery = {}): Promise<CustomerFeatures[]> {
+    const policy = this.policy(query.policy);
+    const aggregates = await this.repository.readAggregates(policy, {
+      asOfDay: query.asOf === undefined ? undefined : toDay(query.asOf),
+      customerIds: query.customerIds,
+      source: this.maintained.has(policy.name) ? 'states' : 'raw',
+    });
+    return aggregates.map(deriveFeatures);
+  }
+
+  /**
+   * Customers whose features changed after `since` (an ISO instant or a previous watermark). At-least-once: a
+   * redelivered batch reports its customers again. Synthetic customers are reported under the policy's ids.
+   */
+  async changedSince(since: string | Date, policyName?: string): Promise<ChangedCustomers> {
+    const sinceMs = typeof since === 'string' ? Date.parse(since.includes('T') || since.endsWith('Z') ? since : `${since.replace(' ', 'T')}Z`) : since.getTime();
+    if (Number.isNaN(sinceMs)) throw new Error(`invalid "since": ${String(since)}`);
+    const changed = await this.repository.changedSince(sinceMs);
+    const watermark = changed.length ? `${changed[changed.length - 1].changedAt.replace(' ', 'T')}Z` : new Date(sinceMs).toISOString();
+    const policy = this.policy(policyName);
+    const known = changed.filter((c) => !c.customerKey.startsWith('invoice:')).map((c) => c.customerKey);
+    const anonymous = changed.filter((c) => c.customerKey.startsWith('invoice:')).map((c) => c.customerKey);
+    let synthetic: string[] = [];
+    if (anonymous.length && policy.missingCustomers === 'synthesize') synthetic = await this.repository.syntheticIds(policy, anonymous);
+    return { customerIds: [...known, ...synthetic], watermark };
+  }
+
+  private policy(name?: string): CleaningPolicy {
+    if (name === undefined) return this.defaultPolicy;
+    return this.maintained.get(name) ?? policyPreset(name);
+  }
+}

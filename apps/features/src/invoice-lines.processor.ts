@@ -1,0 +1,192 @@
+import { Logger } from '@nestjs/common';
+import { decodeInvoiceLine, invoiceLineKey, type InvoiceLineEvent } from '@insiders/events';
+import { quarantineReason, type CleaningPolicy, type QuarantineBounds } from '@insiders/features-core';
+import type { ConsumedBatch } from '@insiders/messaging';
+import type { MetricsRegistry } from '@insiders/observability';
+import { chTime, type FeaturesRepository, type FirstSeenRow, type InvoiceLineRow, type QuarantineRow } from './features.repository';
+
+export interface BatchOutcome {
+  received: number;
+  inserted: number;
+  duplicates: number;
+  quarantined: number;
+}
+
+/**
+ * One consumed batch → storage, in an order that makes every crash point safe (the bus commits only after
+ * `process` resolves, so a crashed batch is delivered again):
+ *  1. decode; schema-invalid or absurd lines → quarantine (with reason), never counted;
+ *  2. record first appearance of every customer key of the batch (min fold: idempotent);
+ *  3. drop in-batch duplicates and event ids already in invoice_lines; insert the rest in one part tagged with a
+ *     new batch_seq (raw is the truth: an event id is either stored with its row or not at all);
+ *  4. fold the rows of that batch_seq into the states of every maintained policy (deduplicated by token
+ *     <policy>:<batch_seq>) and mark the batch applied; a crash between 3 and 4 leaves a batch_seq without mark,
+ *     which `recover()` re-applies at start-up before consuming;
+ *  5. mark the batch's customers changed (the clusterer's feed) — after their states are written.
+ */
+export class InvoiceLinesProcessor {
+  private readonly logger = new Logger('InvoiceLinesProcessor');
+  private readonly metrics;
+  private windowStarted = Date.now();
+  private windowRows = 0;
+  private lastSeq = 0n;
+
+  constructor(
+    private readonly repository: FeaturesRepository,
+    private readonly policies: readonly CleaningPolicy[],
+    private readonly bounds: QuarantineBounds,
+    registry: MetricsRegistry,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.metrics = {
+      lag: registry.gauge('features_consumer_lag_messages', 'Messages behind the end of the partition after the last batch', ['topic', 'partition']),
+      batchSize: registry.histogram('features_batch_size_messages', 'Messages per consumed batch', [1, 10, 100, 1_000, 5_000, 10_000, 20_000, 50_000, 100_000]),
+      batchSeconds: registry.histogram('features_batch_duration_seconds', 'Time to store a batch and update its states', [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30]),
+      rows: registry.counter('features_rows_total', 'Invoice lines consumed, by outcome', ['outcome']),
+      rate: registry.gauge('features_rows_per_second', 'Invoice lines stored per second over the last reporting window'),
+      lastBatch: registry.gauge('features_last_batch_timestamp_seconds', 'When the last batch was committed to storage'),
+    };
+  }
+
+  async process(batch: ConsumedBatch): Promise<BatchOutcome> {
+    const started = this.clock();
+    const ingestedAt = chTime(started);
+    const quarantine: QuarantineRow[] = [];
+    const byId = new Map<string, InvoiceLineRow>();
+    let received = 0;
+    for (const m of batch.messages) {
+      received++;
+      let event: InvoiceLineEvent;
+      try {
+        event = decodeInvoiceLine(m.value);
+      } catch (e) {
+        quarantine.push({
+          event_id: `${batch.topic}:${batch.partition}:${m.offset}`,
+          reason: `undecodable: ${(e as Error).message}`,
+          payload: m.value.toString('utf8'),
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          quarantined_at: ingestedAt,
+        });
+        continue;
+      }
+      const reason = quarantineReason(event, this.bounds, started);
+      if (reason !== null) {
+        quarantine.push({
+          event_id: event.eventId,
+          reason,
+          payload: m.value.toString('utf8'),
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          quarantined_at: ingestedAt,
+        });
+        continue;
+      }
+      if (byId.has(event.eventId)) continue;
+      byId.set(event.eventId, {
+        event_id: event.eventId,
+        schema: event.schema,
+        invoice_no: event.invoiceNo,
+        stock_code: event.stockCode,
+        description: event.description,
+        quantity: event.quantity,
+        invoice_time: event.invoiceTime.slice(0, 23).replace('T', ' '),
+        unit_price: event.unitPrice,
+        customer_id: event.customerId,
+        country: event.country,
+        source: event.source ?? '',
+        source_line: event.sourceLine ?? 0,
+        customer_key: invoiceLineKey(event),
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: m.offset,
+        ingested_at: ingestedAt,
+        batch_seq: '0',
+      });
+    }
+    const rows = [...byId.values()];
+    const keys = new Set<string>();
+    const firstSeen = new Map<string, FirstSeenRow>();
+    for (const r of rows) {
+      keys.add(r.customer_key);
+      const seen = firstSeen.get(r.customer_key);
+      if (!seen || r.invoice_time < seen.first_seen[0] || (r.invoice_time === seen.first_seen[0] && r.source_line < seen.first_seen[1])) {
+        firstSeen.set(r.customer_key, {
+          customer_key: r.customer_key,
+          anonymous: r.customer_id === null ? 1 : 0,
+          first_seen: [r.invoice_time, r.source_line],
+        });
+      }
+    }
+    const customerKeys = [...keys];
+    const existing = await this.repository.existingEventIds([...byId.keys()]);
+    const fresh = existing.size === 0 ? rows : rows.filter((r) => !existing.has(r.event_id));
+    await this.repository.insertQuarantine(quarantine);
+    await this.repository.recordFirstSeen([...firstSeen.values()]);
+    if (fresh.length > 0) {
+      const seq = this.nextBatchSeq();
+      for (const r of fresh) r.batch_seq = seq;
+      await this.repository.insertLines(fresh);
+      await this.applyBatch(seq, fresh.length);
+    }
+    await this.repository.markChanged(customerKeys, this.clock());
+
+    const outcome: BatchOutcome = {
+      received,
+      inserted: fresh.length,
+      duplicates: received - quarantine.length - fresh.length,
+      quarantined: quarantine.length,
+    };
+    this.record(batch, outcome, started);
+    return outcome;
+  }
+
+  /** States for every maintained policy, then the batch is marked applied. Idempotent (see FeaturesRepository.applyBatch). */
+  async applyBatch(seq: string, rows: number): Promise<void> {
+    for (const policy of this.policies) await this.repository.applyBatch(policy, seq);
+    await this.repository.markBatchApplied(seq, rows);
+  }
+
+  /** Re-applies batches whose raw rows were stored but whose states were not (crash between the two). */
+  async recover(): Promise<number> {
+    const pending = await this.repository.unappliedBatches();
+    for (const seq of pending) {
+      await this.applyBatch(seq, 0);
+      this.logger.warn(`re-applied states of batch ${seq} (interrupted before its states were marked applied)`);
+    }
+    return pending.length;
+  }
+
+  /** Unique, increasing per process and across restarts: microseconds since the epoch, bumped on collision. */
+  private nextBatchSeq(): string {
+    const candidate = BigInt(this.clock()) * 1000n;
+    this.lastSeq = candidate > this.lastSeq ? candidate : this.lastSeq + 1n;
+    return this.lastSeq.toString();
+  }
+
+  private record(batch: ConsumedBatch, outcome: BatchOutcome, started: number): void {
+    const now = this.clock();
+    if (batch.lag !== undefined) this.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, batch.lag);
+    this.metrics.batchSize.observe(outcome.received);
+    this.metrics.batchSeconds.observe((now - started) / 1000);
+    this.metrics.rows.inc({ outcome: 'inserted' }, outcome.inserted);
+    this.metrics.rows.inc({ outcome: 'duplicate' }, outcome.duplicates);
+    this.metrics.rows.inc({ outcome: 'quarantined' }, outcome.quarantined);
+    this.metrics.lastBatch.set(now / 1000);
+    this.windowRows += outcome.received;
+    const elapsed = now - this.windowStarted;
+    if (elapsed >= 5_000) {
+      const rate = (this.windowRows * 1000) / elapsed;
+      this.metrics.rate.set(rate);
+      this.logger.log(
+        `${this.windowRows} lines in ${(elapsed / 1000).toFixed(1)} s (${Math.round(rate)}/s); last batch ${outcome.received} (inserted ${outcome.inserted}, duplicates ${outcome.duplicates}, quarantined ${outcome.quarantined}) in ${now - started} ms, lag ${batch.lag ?? 'n/a'}`,
+      );
+      this.windowStarted = now;
+      this.windowRows = 0;
+    } else {
+      this.logger.debug(`batch ${batch.topic}/${batch.partition}: ${JSON.stringify(outcome)} in ${now - started} ms, lag ${batch.lag ?? 'n/a'}`);
+    }
+  }
+}

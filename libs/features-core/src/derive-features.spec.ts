@@ -1,0 +1,68 @@
+import { featureVector, SCALAR_FEATURES } from './customer-features';
+import { deriveFeatures, type CustomerAggregate } from './derive-features';
+
+const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+
+function aggregate(overrides: Partial<CustomerAggregate> = {}): CustomerAggregate {
+  return {
+    customerId: '12347',
+    synthetic: false,
+    grossRevenue: '300.5',
+    revenue: 300.5,
+    purchaseLines: 6,
+    purchaseItems: 40,
+    returnLines: 1,
+    returnItems: 4,
+    basketProducts: 5,
+    invoices: 3,
+    uniqueProducts: 4,
+    firstDay: day('2017-01-02'),
+    lastDay: day('2017-01-11'),
+    referenceDay: day('2017-01-31'),
+    weekdayKeys: [1, 3],
+    weekdayValues: [200.5, 100],
+    dayOfMonthKeys: [2, 11],
+    dayOfMonthValues: [200.5, 100],
+    country: 'Iceland',
+    ...overrides,
+  };
+}
+
+describe('deriveFeatures', () => {
+  it('applies the documented formulas', () => {
+    const f = deriveFeatures(aggregate());
+    expect(f.grossRevenue).toBe(300.5);
+    expect(f.recencyDays).toBe(20);
+    expect(f.frequency).toBe(3 / 10);
+    expect(f.averageDaysBetweenPurchases).toBe(9 / 2);
+    expect(f.averageTicket).toBeCloseTo(100.1667, 4);
+    expect(f.averageBasketSize).toBeCloseTo(40 / 3, 10);
+    expect(f.averageUniqueBasketSize).toBeCloseTo(5 / 3, 10);
+    expect(f.returns).toBe(4);
+    expect(f.returnRate).toBe(0.1);
+    expect(f.products).toBe(6);
+    expect(f.items).toBe(40);
+    expect(f.revenueShareByWeekday).toEqual([200.5 / 300.5, 0, 100 / 300.5, 0, 0, 0, 0]);
+    expect(f.revenueShareByDayOfMonth).toHaveLength(31);
+    expect(f.revenueShareByDayOfMonth[1]).toBeCloseTo(200.5 / 300.5, 12);
+    expect(f.revenueShareByDayOfMonth[10]).toBeCloseTo(100 / 300.5, 12);
+    expect(f.firstPurchaseDay).toBe('2017-01-02');
+    expect(f.lastPurchaseDay).toBe('2017-01-11');
+    expect(f.country).toBe('Iceland');
+  });
+
+  it('handles a single purchase day and zero revenue', () => {
+    const f = deriveFeatures(aggregate({ invoices: 1, firstDay: day('2017-01-11'), revenue: 0, grossRevenue: '0', weekdayKeys: [], weekdayValues: [], dayOfMonthKeys: [], dayOfMonthValues: [] }));
+    expect(f.frequency).toBe(1);
+    expect(f.averageDaysBetweenPurchases).toBeNull();
+    expect(f.revenueShareByWeekday).toEqual([0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('builds the feature vector in a fixed order', () => {
+    const f = deriveFeatures(aggregate());
+    const v = featureVector(f);
+    expect(v).toHaveLength(SCALAR_FEATURES.length + 7 + 31);
+    expect(v[0]).toBe(f.grossRevenue);
+    expect(v[1]).toBe(f.recencyDays);
+  });
+});

@@ -1,0 +1,5 @@
+export * from './cleaning-policy';
+export * from './customer-features';
+export * from './derive-features';
+export * from './features.sql';
+export * from './quarantine.rules';

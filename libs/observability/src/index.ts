@@ -1,0 +1,3 @@
+export * from './metrics.registry';
+export * from './health.check';
+export * from './observability.module';
