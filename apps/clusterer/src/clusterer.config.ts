@@ -25,12 +25,12 @@ export const clustererConfigSchema = z.object({
   CLUSTERER_MIN_CUSTOMERS: env.int(50, { min: 2 }),
   CLUSTERER_SEED: env.int(42, { min: 0 }),
   CLUSTERER_K_MIN: env.int(8, { min: 2 }),
-  CLUSTERER_K_MAX: env.int(16, { min: 2 }),
-  CLUSTERER_TREES: env.int(100, { min: 1 }),
-  CLUSTERER_MIN_SAMPLES_LEAF: env.int(5, { min: 1 }),
+  CLUSTERER_K_MAX: env.int(24, { min: 2 }),
+  CLUSTERER_TREES: env.int(300, { min: 1 }),
+  CLUSTERER_MIN_SAMPLES_LEAF: env.int(1, { min: 1 }),
   /** Feature set the model is fitted on: the seed's five, the 12 scalar features, or all 50 (with revenue shares). */
   CLUSTERER_FEATURES: env.oneOf(['seed', 'scalar', 'all'] as const, 'seed'),
-  /** Dimensions of the embedding the mixture is fitted in. */
+  /** Dimensions of the UMAP embedding the mixture is fitted in. */
   CLUSTERER_EMBEDDING_DIMS: env.int(8, { min: 2 }),
   /** Neighbours that vote when assigning a customer outside the fit. */
   CLUSTERER_ASSIGN_NEIGHBOURS: env.int(15, { min: 1 }),

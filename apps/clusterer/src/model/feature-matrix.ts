@@ -2,23 +2,30 @@ import { featureVector, SCALAR_FEATURES, SEED_FEATURES, DAYS_OF_MONTH, WEEKDAYS,
 import { matrix, type Matrix } from '@insiders/ml';
 import type { CustomerFacts } from '@insiders/segments';
 
-/** Which features the model is fitted on. */
+/**
+ * Which features the model is fitted on. Gross revenue is the forest's *target* (as in the seed projects) and never
+ * one of its inputs: with it as an input every tree splits on it alone and the leaf embedding collapses into a
+ * revenue ranking (measured on the seed data: one mixed cluster held the top spenders with the smallest ones).
+ */
 export type FeatureSet = 'seed' | 'scalar' | 'all';
 
+const SEED_INPUTS = SEED_FEATURES.filter((f) => f !== 'grossRevenue');
+const SCALAR_INPUTS = SCALAR_FEATURES.filter((f) => f !== 'grossRevenue');
+
 export function featureNames(set: FeatureSet): string[] {
-  if (set === 'seed') return [...SEED_FEATURES];
-  if (set === 'scalar') return [...SCALAR_FEATURES];
+  if (set === 'seed') return [...SEED_INPUTS];
+  if (set === 'scalar') return [...SCALAR_INPUTS];
   return [
-    ...SCALAR_FEATURES,
+    ...SCALAR_INPUTS,
     ...Array.from({ length: WEEKDAYS }, (_, i) => `weekdayShare${i + 1}`),
     ...Array.from({ length: DAYS_OF_MONTH }, (_, i) => `dayOfMonthShare${i + 1}`),
   ];
 }
 
 function rawVector(f: CustomerFeatures, set: FeatureSet): number[] {
-  if (set === 'seed') return SEED_FEATURES.map((k) => f[k]);
-  if (set === 'scalar') return SCALAR_FEATURES.map((k) => f[k]);
-  return featureVector(f);
+  if (set === 'seed') return SEED_INPUTS.map((k) => f[k]);
+  if (set === 'scalar') return SCALAR_INPUTS.map((k) => f[k]);
+  return featureVector(f).slice(1); // featureVector starts with grossRevenue (SCALAR_FEATURES order)
 }
 
 /** sign(x)·ln(1 + |x|): tames the heavy tails of money and counts; monotonic, so the forest is unaffected. */
@@ -47,7 +54,7 @@ export interface PreparedFeatures {
   /** Forest target: gross revenue (as the seeds). */
   target: Float64Array;
   facts: CustomerFacts[];
-  /** Untransformed feature columns by name (drift baselines). */
+  /** Untransformed model inputs and gross revenue, by name (drift baselines). */
   columns: Map<string, Float64Array>;
   /** Latest purchase day among the customers (the data cut-off), YYYY-MM-DD; '' when empty. */
   cutoffDay: string;
@@ -57,7 +64,7 @@ export function prepareFeatures(features: readonly CustomerFeatures[], set: Feat
   const names = featureNames(set);
   const n = features.length;
   const data = new Float64Array(n * names.length);
-  const columns = new Map(names.map((name) => [name, new Float64Array(n)]));
+  const columns = new Map([...names, 'grossRevenue'].map((name) => [name, new Float64Array(n)]));
   const cols = names.map((name) => columns.get(name)!);
   const target = new Float64Array(n);
   let cutoffDay = '';
@@ -70,6 +77,7 @@ export function prepareFeatures(features: readonly CustomerFeatures[], set: Feat
       data[i * names.length + j] = signedLog1p(x);
     }
     target[i] = f.grossRevenue;
+    columns.get('grossRevenue')![i] = f.grossRevenue;
     if (f.lastPurchaseDay > cutoffDay) cutoffDay = f.lastPurchaseDay;
   });
   return { customerIds: features.map((f) => f.customerId), matrix: matrix(n, names.length, data), target, facts: features.map(toFacts), columns, cutoffDay };

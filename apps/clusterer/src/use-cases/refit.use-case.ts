@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { policyPreset } from '@insiders/features-core';
-import { Random, takeRows } from '@insiders/ml';
+import { scoreRfm } from '@insiders/ml';
 import { adjustedRandIndex, featureBaseline, parseInsidersRule, parseNamingRule } from '@insiders/segments';
-import { scoreRfm } from '../../../../libs/ml/src/rfm/rfm.scoring';
 import { ClustererRepository, chTime, type ModelRow, type ModelTrigger, type SegmentRow, type StagedMembership } from '../clusterer.repository';
 import { CLUSTERER_CONFIG } from '../clusterer.tokens';
 import type { ClustererConfig } from '../clusterer.config';
@@ -10,7 +9,7 @@ import { buildSegmentation, type PreviousSegmentation } from '../domain/segmenta
 import { prepareFeatures } from '../model/feature-matrix';
 import { encodeInt32, type ModelBundle } from '../model/model-bundle';
 import { ActiveModelCache } from '../model/active-model.cache';
-import { fitSegmentation, loadSegmentationModel, type SegmentationFitOptions } from '../model/segmentation-model.adapter';
+import { fitSegmentation, type SegmentationFitOptions } from '../model/segmentation-model.adapter';
 import { ApplyModelUseCase } from './apply-model.use-case';
 
 export const FEED_CURSOR_KEY = 'feed_cursor';
@@ -85,6 +84,7 @@ export class RefitUseCase {
       minSamplesLeaf: c.CLUSTERER_MIN_SAMPLES_LEAF,
       embeddingDims: c.CLUSTERER_EMBEDDING_DIMS,
       neighbours: c.CLUSTERER_ASSIGN_NEIGHBOURS,
+      maxFitRows: c.CLUSTERER_MAX_FIT_CUSTOMERS,
     };
   }
 
@@ -96,7 +96,7 @@ export class RefitUseCase {
     const options = this.fitOptions();
     let clock = Date.now();
     const stamp = (): string => chTime((clock = Math.max(clock + 1, Date.now())));
-    const params = { ...options, featureSet: c.CLUSTERER_FEATURES, policy: c.FEATURE_POLICY, maxFitCustomers: c.CLUSTERER_MAX_FIT_CUSTOMERS, naming, insidersRule, note: command.note ?? '' };
+    const params = { ...options, engine: 'ml-segmentation/1', featureSet: c.CLUSTERER_FEATURES, policy: c.FEATURE_POLICY, naming, insidersRule, note: command.note ?? '' };
     const row: ModelRow = {
       version,
       status: 'fitting',
@@ -137,41 +137,11 @@ export class RefitUseCase {
       }
       const prepared = prepareFeatures(features, c.CLUSTERER_FEATURES);
       const n = prepared.customerIds.length;
-
-      // Fit on everyone, or on a seeded sample whose model then assigns the rest.
-      let fitRows: Int32Array | null = null;
-      if (n > c.CLUSTERER_MAX_FIT_CUSTOMERS) {
-        const idx = new Random(c.CLUSTERER_SEED).shuffle(Int32Array.from({ length: n }, (_, i) => i)).subarray(0, c.CLUSTERER_MAX_FIT_CUSTOMERS);
-        fitRows = Int32Array.from(idx).sort();
-      }
-      const fitMatrix = fitRows ? takeRows(prepared.matrix, fitRows) : prepared.matrix;
-      const fitTarget = fitRows ? Float64Array.from(fitRows, (i) => prepared.target[i]!) : prepared.target;
       lap('prepare');
-      const fit = await fitSegmentation(fitMatrix, fitTarget, options);
+      const fit = await fitSegmentation(prepared.matrix, prepared.target, options);
       lap('fit');
       for (const [stage, ms] of Object.entries(fit.timings)) timings[`fit.${stage}`] = ms;
-
-      const labels = new Int32Array(n);
-      const confidence = new Float64Array(n);
-      const map = new Float64Array(n * 2);
-      if (fitRows) {
-        const handle = loadSegmentationModel(fit.artifact);
-        const all = handle.assign(prepared.matrix);
-        labels.set(all.labels);
-        confidence.set(all.confidence);
-        map.set(all.map);
-        fitRows.forEach((row, j) => {
-          labels[row] = fit.labels[j]!;
-          confidence[row] = fit.confidence[j]!;
-          map[row * 2] = fit.map[j * 2]!;
-          map[row * 2 + 1] = fit.map[j * 2 + 1]!;
-        });
-        lap('assignRest');
-      } else {
-        labels.set(fit.labels);
-        confidence.set(fit.confidence);
-        map.set(fit.map);
-      }
+      const { labels, confidence, map, fittedRows } = fit;
 
       const previous = await this.previousSegmentation();
       const built = buildSegmentation({ facts: prepared.facts, clusterLabels: labels, k: fit.k, previous, naming, insidersRule });
@@ -232,8 +202,8 @@ export class RefitUseCase {
         segments: built.segments.map((s) => ({ id: s.id, name: s.name, isInsiders: s.isInsiders, centroid: s.centroid, profile: s.profile })),
         population: built.population,
         insidersRule,
-        trainingCustomerIds: fitRows ? Array.from(fitRows, (i) => prepared.customerIds[i]!) : prepared.customerIds,
-        trainingSegments: encodeInt32(fitRows ? Int32Array.from(fitRows, (i) => built.segmentIds[i]!) : built.segmentIds),
+        trainingCustomerIds: Array.from(fittedRows, (i) => prepared.customerIds[i]!),
+        trainingSegments: encodeInt32(Int32Array.from(fittedRows, (i) => built.segmentIds[i]!)),
         baselines: [...prepared.columns].map(([name, values]) => featureBaseline(name, values)),
         cutoffDay: prepared.cutoffDay,
       };
