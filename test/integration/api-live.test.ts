@@ -10,6 +10,7 @@ import {
   openTestStore,
   segmentChange,
   TEST_ADMIN_KEY,
+  testApiConfig,
   type TestStore,
 } from '../support/api-fixtures';
 
@@ -29,7 +30,7 @@ describe('live updates: SSE and webhooks', () => {
   beforeAll(async () => {
     store = await openTestStore('api_live');
     await new ApiFixtures(store.client).standardWorld();
-    app = await createApiTestApp(store, { bus });
+    app = await createApiTestApp(store, { bus, config: testApiConfig({ READ_MODEL_REFRESH_MS: '600000' }) });
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   });
@@ -82,6 +83,11 @@ describe('live updates: SSE and webhooks', () => {
       expect(all.events[0]!.data).toEqual(events[0]);
       await expectEventually(() => expect(insidersOnly.events.map((e) => e.data.customerId)).toEqual(['12349']));
       await expectEventually(() => expect(oneCustomer.events.map((e) => e.data.customerId)).toEqual(['12350']));
+      // The read model moved the customer at once (no rebuild in between: refresh period 10 min).
+      const customer = (await app.inject({ url: '/v1/customers/12349' })).json();
+      expect(customer.segment).toEqual({ id: 0, name: 'Elite Spenders', isInsiders: true });
+      expect(customer.insider).toBe(true);
+      expect(customer.explanation.insider).toBe(true);
     } finally {
       all.close();
       insidersOnly.close();

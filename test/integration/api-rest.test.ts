@@ -10,7 +10,10 @@ import {
   type TestStore,
 } from '../support/api-fixtures';
 
-describe('API REST on chDB (fixture world)', () => {
+describe.each([
+  ['SQL reads', '0'],
+  ['in-memory read model', '60000'],
+])('API REST on chDB (fixture world), %s', (_mode, readModelRefreshMs) => {
   let store: TestStore;
   let app: NestFastifyApplication;
   const refits: { reason: string; requestedBy: string }[] = [];
@@ -26,9 +29,9 @@ describe('API REST on chDB (fixture world)', () => {
     app.inject({ method: 'POST', url, payload: payload as object, headers });
 
   beforeAll(async () => {
-    store = await openTestStore('api_rest');
+    store = await openTestStore(`api_rest_${readModelRefreshMs}`);
     await new ApiFixtures(store.client).standardWorld();
-    app = await createApiTestApp(store, { refitTrigger });
+    app = await createApiTestApp(store, { refitTrigger, config: testApiConfig({ READ_MODEL_REFRESH_MS: readModelRefreshMs }) });
   });
 
   afterAll(async () => {

@@ -11,6 +11,7 @@ import { openClickHouse, runMigrations, StorageModule } from '@insiders/storage'
 import { configureApiApp } from '../../apps/api/src/api.bootstrap';
 import { loadApiConfig, type ApiConfig } from '../../apps/api/src/api.config';
 import { ApiModule, type ApiModuleOptions } from '../../apps/api/src/api.module';
+import { CustomerReadModel } from '../../apps/api/src/customers/customer-read-model';
 
 /**
  * Test factory for the API: a fresh chDB data directory with the real migrations, rows inserted into the
@@ -318,6 +319,7 @@ export function testApiConfig(overrides: Record<string, string> = {}): ApiConfig
     API_READ_KEYS: TEST_READ_KEY,
     RATE_LIMIT_PER_SECOND: '0',
     CACHE_TTL_MS: '0',
+    READ_MODEL_REFRESH_MS: '0',
     TOPIC_PREFIX: 'test',
     WEBHOOK_BACKOFF_MS: '20',
     SSE_HEARTBEAT_MS: '60000',
@@ -351,6 +353,7 @@ export async function createApiTestApp(
   configureApiApp(app, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
+  if (config.READ_MODEL_REFRESH_MS > 0) await app.get(CustomerReadModel).refresh();
   return app;
 }
 

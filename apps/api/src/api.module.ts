@@ -24,6 +24,7 @@ import { ApiKeyRing } from './common/api-keys';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { ApiKeyGuard, keyRingFrom, RateLimitGuard } from './common/security.guards';
 import { CustomersController } from './customers/customers.controller';
+import { CustomerReadModel } from './customers/customer-read-model';
 import { CustomersService } from './customers/customers.service';
 import { ExplanationService } from './customers/explanation.service';
 import { FeaturesRepository } from './customers/features.repository';
@@ -74,6 +75,7 @@ const SHARED = [
   WebhooksRepository,
   ModelsService,
   SegmentsService,
+  CustomerReadModel,
   CustomersService,
   ExplanationService,
   InsidersService,

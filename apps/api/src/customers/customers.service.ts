@@ -5,6 +5,7 @@ import { API_CONFIG } from '../api.tokens';
 import type { ApiConfig } from '../api.config';
 import { TtlCache } from '../common/ttl-cache';
 import { SegmentsService } from '../segments/segments.service';
+import { CustomerReadModel, type CustomerEntry } from './customer-read-model';
 import { ExplanationService } from './explanation.service';
 import { FeaturesRepository, type PopulationStats } from './features.repository';
 import { MembershipsRepository, type Membership, type MembershipChange, type RfmScore } from './memberships.repository';
@@ -20,6 +21,10 @@ export interface CustomerView {
   rfm: RfmScore | null;
 }
 
+/**
+ * Customer lookups: from the in-memory read model when it is built, else from SQL (TTL cache). Both paths build
+ * the same view from the same parts.
+ */
 @Injectable()
 export class CustomersService {
   private readonly cache: TtlCache<CustomerView | null>;
@@ -30,18 +35,16 @@ export class CustomersService {
     private readonly features: FeaturesRepository,
     private readonly segments: SegmentsService,
     private readonly explanations: ExplanationService,
+    private readonly readModel: CustomerReadModel,
     @Inject(API_CONFIG) config: ApiConfig,
   ) {
     this.cache = new TtlCache(config.CACHE_TTL_MS, config.CACHE_MAX_ENTRIES);
   }
 
-  /** Drops a customer's cached view (a segment change arrived for them). */
-  invalidate(customerId: string): void {
-    this.cache.delete(customerId);
-  }
-
   async get(customerId: string): Promise<CustomerView> {
-    const view = await this.cache.get(customerId, () => this.load(customerId));
+    const view = this.readModel.ready
+      ? await this.fromReadModel(customerId)
+      : await this.cache.get(customerId, () => this.fromSql(customerId));
     if (!view) throw new NotFoundException(`customer ${customerId} not found`);
     return view;
   }
@@ -54,51 +57,46 @@ export class CustomersService {
     return { customerId, total: page.total, limit, offset, items: page.items };
   }
 
-  private async load(customerId: string): Promise<CustomerView | null> {
+  private async fromReadModel(customerId: string): Promise<CustomerView | null> {
+    const entry = this.readModel.get(customerId);
+    if (!entry) return null;
+    return this.viewOf(customerId, entry, async () => this.readModel.populationStats() ?? this.features.population());
+  }
+
+  private async fromSql(customerId: string): Promise<CustomerView | null> {
     const [membership, features, rfm, lastChanges] = await Promise.all([
       this.memberships.current(customerId),
       this.features.forCustomer(customerId),
       this.memberships.rfm(customerId),
       this.memberships.history(customerId, 1, 0),
     ]);
+    const last = lastChanges.items[0];
+    const entry: CustomerEntry = { membership, features, rfm, lastMove: last ? { fromSegment: last.fromSegment, toSegment: last.toSegment } : null };
+    return this.viewOf(customerId, entry, () => this.populationCache.get('population', () => this.features.population()));
+  }
+
+  private async viewOf(customerId: string, entry: CustomerEntry, population: () => Promise<PopulationStats>): Promise<CustomerView | null> {
+    const { membership, features, rfm, lastMove } = entry;
     if (!membership && !features) return null;
     let segment: CustomerView['segment'] = null;
     let explanation: Explanation | null = null;
     if (membership) {
-      const [profiles, model] = await Promise.all([
-        this.segments.profilesOf(membership.modelVersion),
-        this.segments.activeModel(),
-      ]);
+      const [profiles, model] = await Promise.all([this.segments.profilesOf(membership.modelVersion), this.segments.activeModel()]);
       const own = profiles.find((p) => p.segmentId === membership.segmentId);
-      const names = own ? [] : await this.segments.names();
-      const named = own ?? names.find((n) => n.segmentId === membership.segmentId);
-      segment = {
-        id: membership.segmentId,
-        name: named?.name ?? `segment ${membership.segmentId}`,
-        isInsiders: own?.isInsiders ?? (named as { isInsiders?: boolean } | undefined)?.isInsiders ?? false,
-      };
+      const named = own ?? (await this.segments.names()).find((n) => n.segmentId === membership.segmentId);
+      segment = { id: membership.segmentId, name: named?.name ?? `segment ${membership.segmentId}`, isInsiders: named?.isInsiders ?? false };
       if (features) {
-        const population = await this.populationCache.get('population', () => this.features.population());
-        const last = lastChanges.items[0];
         explanation = this.explanations.explain({
           features,
           segmentId: membership.segmentId,
           isInsider: membership.isInsider,
           profiles,
-          population,
+          population: await population(),
           model: model && model.version === membership.modelVersion ? model : null,
-          previousSegmentId: last && last.toSegment === membership.segmentId ? last.fromSegment : null,
+          previousSegmentId: lastMove && lastMove.toSegment === membership.segmentId ? lastMove.fromSegment : null,
         });
       }
     }
-    return {
-      customerId,
-      features,
-      segment,
-      membership,
-      insider: membership?.isInsider ?? false,
-      explanation,
-      rfm,
-    };
+    return { customerId, features, segment, membership, insider: membership?.isInsider ?? false, explanation, rfm };
   }
 }

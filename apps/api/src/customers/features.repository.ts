@@ -158,6 +158,12 @@ export class FeaturesRepository {
     return rows[0] ? deriveFeatures(toAggregate(rows[0])) : null;
   }
 
+  /** Every customer's features (the configured policy). */
+  async all(): Promise<CustomerFeatures[]> {
+    const rs = await this.clickhouse.query({ query: readAggregatesSql(this.policy, { source: 'states' }), format: 'JSONCompactEachRow' });
+    return (await rs.json<AggregateRow>()).map((r) => deriveFeatures(toAggregate(r)));
+  }
+
   /** Mean and population standard deviation of every explanation fact over all customers of the policy. */
   async population(): Promise<PopulationStats> {
     const cols = Object.entries(FACT_SQL)

@@ -109,6 +109,34 @@ export class MembershipsRepository {
     return rows[0] ? toMembership(rows[0]) : null;
   }
 
+  async count(): Promise<number> {
+    const rows = await selectRows<{ n: number | string }>(this.clickhouse, `SELECT count() AS n FROM memberships FINAL`);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async all(): Promise<Membership[]> {
+    const rows = await selectRows<MembershipRow>(this.clickhouse, `SELECT * FROM memberships FINAL`);
+    return rows.map(toMembership);
+  }
+
+  async allRfm(): Promise<Map<string, RfmScore>> {
+    const rows = await selectRows<{ customer_id: string; model_version: number; r: number; f: number; m: number; score: number; segment: string }>(
+      this.clickhouse,
+      `SELECT customer_id, model_version, r, f, m, score, segment FROM rfm_scores FINAL`,
+    );
+    return new Map(rows.map((r) => [r.customer_id, { modelVersion: r.model_version, r: r.r, f: r.f, m: r.m, score: r.score, segment: r.segment }]));
+  }
+
+  /** Every customer's latest recorded move. */
+  async lastMoves(): Promise<Map<string, { fromSegment: number | null; toSegment: number | null }>> {
+    const rows = await selectRows<{ customer_id: string; from_segment: number | null; to_segment: number | null }>(
+      this.clickhouse,
+      `SELECT customer_id, argMax(from_segment, (at, recorded_at)) AS from_segment, argMax(to_segment, (at, recorded_at)) AS to_segment
+       FROM membership_history GROUP BY customer_id`,
+    );
+    return new Map(rows.map((r) => [r.customer_id, { fromSegment: r.from_segment, toSegment: r.to_segment }]));
+  }
+
   async rfm(customerId: string): Promise<RfmScore | null> {
     const rows = await selectRows<{ model_version: number; r: number; f: number; m: number; score: number; segment: string }>(
       this.clickhouse,

@@ -6,6 +6,7 @@ import { TtlCache } from '../common/ttl-cache';
 import { MembershipsRepository, type MembershipChange, type TransitionDirection } from '../customers/memberships.repository';
 import { SegmentsService } from '../segments/segments.service';
 import { toCsv } from './csv';
+import { CustomerReadModel } from '../customers/customer-read-model';
 import { InsidersRepository, type InsiderRow } from './insiders.repository';
 
 export interface InsidersPage {
@@ -40,6 +41,7 @@ export class InsidersService {
     private readonly insiders: InsidersRepository,
     private readonly memberships: MembershipsRepository,
     private readonly segments: SegmentsService,
+    private readonly readModel: CustomerReadModel,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {
     this.cache = new TtlCache(config.CACHE_TTL_MS, 1_000);
@@ -75,7 +77,10 @@ export class InsidersService {
   }
 
   private async load(q: InsidersListQuery, limit: number, offset: number): Promise<InsidersPage> {
-    const [page, names] = await Promise.all([this.insiders.page(q, limit, offset), this.segments.names()]);
+    const [page, names] = await Promise.all([
+      this.readModel.ready ? this.fromReadModel(q, limit, offset) : this.insiders.page(q, limit, offset),
+      this.segments.names(),
+    ]);
     const nameOf = new Map(names.map((n) => [n.segmentId, n.name]));
     return {
       total: page.total,
@@ -84,4 +89,52 @@ export class InsidersService {
       items: page.items.map((r) => ({ ...r, segmentName: nameOf.get(r.segmentId) ?? `segment ${r.segmentId}` })),
     };
   }
+
+  /** The same selection as InsidersRepository.page, over the in-memory read model. */
+  private fromReadModel(q: InsidersListQuery, limit: number, offset: number): { total: number; items: InsiderRow[] } {
+    const rows: InsiderRow[] = [];
+    for (const [customerId, e] of this.readModel.all() ?? []) {
+      const m = e.membership;
+      if (!m?.isInsider) continue;
+      if (q.segmentId !== undefined && m.segmentId !== q.segmentId) continue;
+      if (q.minConfidence !== undefined && m.confidence < q.minConfidence) continue;
+      if (q.q !== undefined && !customerId.startsWith(q.q)) continue;
+      const f = e.features;
+      const row: InsiderRow = {
+        customerId,
+        segmentId: m.segmentId,
+        modelVersion: m.modelVersion,
+        confidence: m.confidence,
+        since: m.updatedAt,
+        country: f?.country ?? '',
+        revenue: f?.grossRevenue ?? 0,
+        recencyDays: f?.recencyDays ?? 0,
+        frequency: f?.frequency ?? 0,
+        invoices: f?.invoices ?? 0,
+        items: f?.items ?? 0,
+        returns: f?.returns ?? 0,
+        avgTicket: f?.averageTicket ?? 0,
+      };
+      if (q.country !== undefined && row.country !== q.country) continue;
+      if (q.minRevenue !== undefined && row.revenue < q.minRevenue) continue;
+      rows.push(row);
+    }
+    const key = SORT_KEYS[q.sort];
+    const sign = q.order === 'asc' ? 1 : -1;
+    rows.sort((a, b) => {
+      const x = a[key];
+      const y = b[key];
+      const c = typeof x === 'string' ? (x < (y as string) ? -1 : x > (y as string) ? 1 : 0) : (x as number) - (y as number);
+      return c !== 0 ? sign * c : a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0;
+    });
+    return { total: rows.length, items: rows.slice(offset, offset + limit) };
+  }
 }
+
+const SORT_KEYS: Record<InsidersListQuery['sort'], keyof InsiderRow> = {
+  revenue: 'revenue',
+  recency: 'recencyDays',
+  frequency: 'frequency',
+  customerId: 'customerId',
+  confidence: 'confidence',
+};
