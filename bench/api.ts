@@ -12,6 +12,7 @@ import { openClickHouse, runMigrations, StorageModule } from '@insiders/storage'
 import { configureApiApp } from '../apps/api/src/api.bootstrap';
 import { loadApiConfig } from '../apps/api/src/api.config';
 import { ApiModule } from '../apps/api/src/api.module';
+import { CustomerReadModel } from '../apps/api/src/customers/customer-read-model';
 import { ApiFixtures, type HistoryFixture, type LineFixture, type MembershipFixture } from '../test/support/api-fixtures';
 
 /**
@@ -24,7 +25,7 @@ import { ApiFixtures, type HistoryFixture, type LineFixture, type MembershipFixt
  *   lookup        GET /v1/customers/:id (random customer)     at --rate (1,000 req/s)
  *   insiders      GET /v1/insiders (12 filter/sort/page combos) at --rate
  *   grafana-year  POST /grafana/query segment_sizes + insiders entered/exited over 2011 (12 h buckets), --grafana-rate
- *   lookup-nocache the lookup with CACHE_TTL_MS=0 (a second server), at --nocache-rate
+ *   lookup-nocache the lookup on the SQL path (READ_MODEL_REFRESH_MS=0, CACHE_TTL_MS=0; a second server), at --nocache-rate
  *
  *   node -r @swc-node/register bench/api.ts [--customers 5000] [--rate 1000] [--duration 10] [--grafana-rate 50]
  *        [--nocache-rate 200] [--only lookup,insiders,grafana-year,lookup-nocache]
@@ -163,6 +164,7 @@ async function serve(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(BenchRoot, new FastifyAdapter(), { logger: ['error'] });
   configureApiApp(app, config);
   await app.listen(0, '127.0.0.1');
+  if (config.READ_MODEL_REFRESH_MS > 0) await app.get(CustomerReadModel).refresh();
   const port = (app.getHttpServer().address() as { port: number }).port;
   process.send!({ port });
 }
@@ -278,7 +280,7 @@ async function main(): Promise<void> {
       }
     }
     if (only.includes('lookup-nocache')) {
-      const { url, child } = await startServer(dir, { CACHE_TTL_MS: '0' });
+      const { url, child } = await startServer(dir, { CACHE_TTL_MS: '0', READ_MODEL_REFRESH_MS: '0' });
       try {
         figures.push(await load('lookup-nocache', url, nocacheRate, duration, () => ({ path: `/v1/customers/${pick()}` })));
       } finally {

@@ -66,6 +66,10 @@ export class CustomerReadModel implements OnModuleInit, OnModuleDestroy {
   private loading: Promise<void> | null = null;
   private timer?: NodeJS.Timeout;
   private builtAt = 0;
+  /** Bumped by every rebuild: views derived from entries of an older generation are stale. */
+  generation = 0;
+  /** Customers moved by an event since the last rebuild (their derived views are stale). */
+  readonly moved = new Set<string>();
 
   constructor(
     private readonly features: FeaturesRepository,
@@ -152,6 +156,8 @@ export class CustomerReadModel implements OnModuleInit, OnModuleDestroy {
     // The tables are written before segment-change events are published: the rebuilt model is authoritative.
     this.population = populationOf(features);
     this.entries = entries;
+    this.generation++;
+    this.moved.clear();
     this.builtAt = Date.now();
     this.logger.debug(`read model: ${entries.size} customers in ${Date.now() - started} ms`);
   }
@@ -176,5 +182,10 @@ export class CustomerReadModel implements OnModuleInit, OnModuleDestroy {
       };
     }
     entry.lastMove = { fromSegment: e.from?.id ?? null, toSegment: e.to?.id ?? null };
+    this.moved.add(e.customerId);
+    this.onMove?.(e.customerId);
   }
+
+  /** Called after an event moved a customer (derived-view caches drop it). */
+  onMove?: (customerId: string) => void;
 }

@@ -29,6 +29,8 @@ export interface CustomerView {
 export class CustomersService {
   private readonly cache: TtlCache<CustomerView | null>;
   private readonly populationCache = new TtlCache<PopulationStats>(60_000, 1);
+  /** Views built from the read model, valid for its generation (a rebuild or a move of the customer drops them). */
+  private readonly views = new Map<string, { generation: number; view: Promise<CustomerView | null> }>();
 
   constructor(
     private readonly memberships: MembershipsRepository,
@@ -39,7 +41,11 @@ export class CustomersService {
     @Inject(API_CONFIG) config: ApiConfig,
   ) {
     this.cache = new TtlCache(config.CACHE_TTL_MS, config.CACHE_MAX_ENTRIES);
+    this.maxViews = config.CACHE_MAX_ENTRIES;
+    readModel.onMove = (customerId) => this.views.delete(customerId);
   }
+
+  private readonly maxViews: number;
 
   async get(customerId: string): Promise<CustomerView> {
     const view = this.readModel.ready
@@ -57,10 +63,17 @@ export class CustomersService {
     return { customerId, total: page.total, limit, offset, items: page.items };
   }
 
-  private async fromReadModel(customerId: string): Promise<CustomerView | null> {
+  private fromReadModel(customerId: string): Promise<CustomerView | null> {
+    const generation = this.readModel.generation;
+    const cached = this.views.get(customerId);
+    if (cached && cached.generation === generation) return cached.view;
     const entry = this.readModel.get(customerId);
-    if (!entry) return null;
-    return this.viewOf(customerId, entry, async () => this.readModel.populationStats() ?? this.features.population());
+    if (!entry) return Promise.resolve(null);
+    const view = this.viewOf(customerId, entry, async () => this.readModel.populationStats() ?? this.features.population());
+    if (this.views.size >= this.maxViews) this.views.clear();
+    this.views.set(customerId, { generation, view });
+    view.catch(() => this.views.delete(customerId));
+    return view;
   }
 
   private async fromSql(customerId: string): Promise<CustomerView | null> {
