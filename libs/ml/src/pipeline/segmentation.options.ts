@@ -41,8 +41,10 @@ export interface SegmentationOptions {
     kMin?: number;
     kMax?: number;
     covariance?: 'full' | 'diag';
-    /** EM restarts per k (default 3). */
+    /** EM restarts (default 3) for the `refineTop` best k of a first pass with one run per k. */
     nInit?: number;
+    /** How many of the best k of the first pass get the restarts (default 3; 0 = none). */
+    refineTop?: number;
     maxIter?: number;
     /**
      * Above this many customers the k range is fitted on a seeded sample of this size (default 20 000) and the
@@ -74,7 +76,7 @@ export interface ResolvedSegmentationOptions {
   threads: number | 'auto';
   nNeighbors: number;
   umap: { nComponents: number; minDist: number; nEpochs: number; engine: 'native' | 'umap-js' };
-  gmm: { kMin: number; kMax: number; covariance: 'full' | 'diag'; nInit: number; maxIter: number; selectionSampleSize: number };
+  gmm: { kMin: number; kMax: number; covariance: 'full' | 'diag'; nInit: number; refineTop: number; maxIter: number; selectionSampleSize: number };
   selectBy: 'silhouette' | 'bic';
   silhouetteSampleSize: number;
   fitSampleSize: number;
@@ -106,6 +108,7 @@ export function resolveSegmentationOptions(o: SegmentationOptions = {}): Resolve
       kMax: o.gmm?.kMax ?? 24,
       covariance: o.gmm?.covariance ?? 'full',
       nInit: o.gmm?.nInit ?? 3,
+      refineTop: o.gmm?.refineTop ?? 3,
       maxIter: o.gmm?.maxIter ?? 100,
       selectionSampleSize: o.gmm?.selectionSampleSize ?? 20_000,
     },
@@ -125,6 +128,7 @@ export function resolveSegmentationOptions(o: SegmentationOptions = {}): Resolve
   int(r.gmm.kMax, 'gmm.kMax', r.gmm.kMin);
   int(r.gmm.nInit, 'gmm.nInit', 1);
   int(r.gmm.maxIter, 'gmm.maxIter', 1);
+  int(r.gmm.refineTop, 'gmm.refineTop', 0);
   int(r.umap.nEpochs, 'umap.nEpochs', 1);
   int(r.gmm.selectionSampleSize, 'gmm.selectionSampleSize', 10);
   int(r.silhouetteSampleSize, 'silhouetteSampleSize', 3);

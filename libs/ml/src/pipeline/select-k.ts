@@ -74,8 +74,8 @@ export interface Selection {
 }
 
 /**
- * Fits every k of the range (the calling thread and the pool's workers pulling from one queue, largest k first) and
- * keeps the best. Per-k seeds are fixed up front, so the result does not depend on the number of threads.
+ * Fits every k of the range once, then with `nInit` restarts the `refineTop` best of them (the calling thread and
+ * the pool's workers pulling from one queue, largest k first), and keeps the best. Per-k seeds are fixed up front, so the result does not depend on the number of threads.
  */
 export async function selectK(
   fullEmbedding: Matrix,
@@ -88,40 +88,52 @@ export async function selectK(
   const embedding = n > o.gmm.selectionSampleSize ? takeRows(fullEmbedding, sampleIndices(n, o.gmm.selectionSampleSize, seeds.selection)) : fullEmbedding;
   const ks: number[] = [];
   for (let k = o.gmm.kMin; k <= o.gmm.kMax; k++) ks.push(k);
-  const task = (k: number): KTask => ({
+  const task = (k: number, nInit: number): KTask => ({
     embedding,
     k,
     seed: seeds.gmm[k - o.gmm.kMin]!,
     covariance: o.gmm.covariance,
-    nInit: o.gmm.nInit,
+    nInit,
     maxIter: o.gmm.maxIter,
     silhouetteSampleSize: o.silhouetteSampleSize,
     silhouetteSeed: seeds.silhouette,
   });
-  const order = [...ks].reverse(); // expensive ones first balances the threads
   const shared = pool ? { ...embedding, data: toShared(embedding.data) } : embedding;
-  const results = await shareWork<number, KResult>(
-    order,
-    (k) => {
-      const r = evaluateK(task(k));
-      onPoint(r.point);
-      return r;
-    },
-    pool
-      ? async (k) => {
-          const r = await pool.run<{ point: KCurvePoint; gmm: ReturnType<GaussianMixture['toJSON']> | null; gmmMs: number; silhouetteMs: number }>({
-            kind: 'gmm-k',
-            ...task(k),
-            embedding: shared,
-          });
-          onPoint(r.point);
-          return { point: r.point, gmm: r.gmm ? GaussianMixture.fromJSON(r.gmm) : null, gmmMs: r.gmmMs, silhouetteMs: r.silhouetteMs };
-        }
-      : null,
-    pool,
-  );
-  let extraSilhouetteMs = 0;
+  const run = (ks: readonly number[], nInit: number): Promise<KResult[]> =>
+    shareWork<number, KResult>(
+      ks,
+      (k) => {
+        const r = evaluateK(task(k, nInit));
+        onPoint(r.point);
+        return r;
+      },
+      pool
+        ? async (k) => {
+            const r = await pool.run<{ point: KCurvePoint; gmm: ReturnType<GaussianMixture['toJSON']> | null; gmmMs: number; silhouetteMs: number }>({
+              kind: 'gmm-k',
+              ...task(k, nInit),
+              embedding: shared,
+            });
+            onPoint(r.point);
+            return { point: r.point, gmm: r.gmm ? GaussianMixture.fromJSON(r.gmm) : null, gmmMs: r.gmmMs, silhouetteMs: r.silhouetteMs };
+          }
+        : null,
+      pool,
+    );
+  // pass 1: one EM run per k (expensive ones first balances the threads)
+  const results = await run([...ks].reverse(), 1);
   const byK = new Map(results.map((r) => [r.point.k, r]));
+  // pass 2: the restarts go where they matter, to the best few k of pass 1 (run 0 of a restart is the pass-1 fit,
+  // so a refined mixture is never less likely than before)
+  if (o.gmm.nInit > 1 && o.gmm.refineTop > 0) {
+    const ranked = [...results].filter((r) => r.gmm).sort((x, y) => (better(o.selectBy, x.point, y.point) ? -1 : better(o.selectBy, y.point, x.point) ? 1 : x.point.k - y.point.k));
+    const refined = await run(ranked.slice(0, o.gmm.refineTop).map((r) => r.point.k), o.gmm.nInit);
+    for (const r of refined) {
+      const before = byK.get(r.point.k)!;
+      byK.set(r.point.k, { ...r, gmmMs: r.gmmMs + before.gmmMs, silhouetteMs: r.silhouetteMs + before.silhouetteMs, point: { ...r.point, ms: r.point.ms + before.point.ms } });
+    }
+  }
+  let extraSilhouetteMs = 0;
   const curve = ks.map((k) => byK.get(k)!.point);
   let best: KResult | null = null;
   for (const k of ks) {
@@ -144,8 +156,8 @@ export async function selectK(
     gmm: best.gmm,
     labels,
     silhouette,
-    gmmMs: results.reduce((a, r) => a + r.gmmMs, 0),
-    silhouetteMs: results.reduce((a, r) => a + r.silhouetteMs, 0) + extraSilhouetteMs,
+    gmmMs: [...byK.values()].reduce((a, r) => a + r.gmmMs, 0),
+    silhouetteMs: [...byK.values()].reduce((a, r) => a + r.silhouetteMs, 0) + extraSilhouetteMs,
   };
 }
 

@@ -7,14 +7,15 @@ import { Worker, parentPort } from 'node:worker_threads';
  * reach worker threads); compiled `.js` entries are started directly.
  */
 export function startWorker(entry: string, workerData: unknown): Worker {
+  // V8 flags cannot be passed to a worker; carry the heap limit over as a resource limit
+  const heap = process.execArgv.map((a) => /^--max-old-space-size=(\d+)$/.exec(a)?.[1]).find((v) => v !== undefined);
+  const options = { workerData, execArgv: [] as string[], ...(heap ? { resourceLimits: { maxOldGenerationSizeMb: Number(heap) } } : {}) };
   if (entry.endsWith('.ts')) {
     const register = require.resolve('@swc-node/register');
     const code = `require(${JSON.stringify(register)});\nrequire(${JSON.stringify(entry)});\n`;
-    // inherit only what is safe: jest/inspector flags make no sense in a worker
-    const execArgv = process.execArgv.filter((a) => a.startsWith('--max-old-space-size') || a.startsWith('--stack-size'));
-    return new Worker(code, { eval: true, workerData, execArgv });
+    return new Worker(code, { ...options, eval: true });
   }
-  return new Worker(entry, { workerData });
+  return new Worker(entry, options);
 }
 
 /** Runs one worker to completion: resolves with its first message, rejects on error or exit without a message. */

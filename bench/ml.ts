@@ -1,0 +1,172 @@
+/**
+ * libs/ml benchmark: the seed pipeline (random forest 300 trees -> leaf-space kNN -> UMAP -> GMM k = 8..24 by
+ * silhouette) per stage, with peak RSS, at the seed's 4.3k customers and 20k / 100k / 1M synthetic customers with the
+ * seed's joint distribution; the silhouette at the seed's own settings (43-D UMAP, k = 22); agreement of assignment
+ * methods with fitted labels; the RFM baseline; and ml-random-forest against our forest.
+ *
+ *   node -r @swc-node/register bench/ml.ts                 # every scenario, each in its own process
+ *   node -r @swc-node/register bench/ml.ts seed 100k       # some of them
+ *
+ * Scenarios: rf-compare, seed, seed-43d, 20k, 100k, 1m. Results also go to bench/ml/results/<scenario>.json.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { RandomForestRegression } from 'ml-random-forest';
+import { Matrix, takeRows, toRows } from '../libs/ml/src/core/matrix';
+import { RandomForestRegressor } from '../libs/ml/src/forest/random-forest.model';
+import { fitSegmentation, SegmentationFit } from '../libs/ml/src/pipeline/fit-segmentation';
+import { SegmentationOptions } from '../libs/ml/src/pipeline/segmentation.options';
+import { scoreRfm } from '../libs/ml/src/rfm/rfm.scoring';
+import { adjustedRandIndex } from '../libs/ml/src/selection/ari';
+import { sampleIndices } from '../libs/ml/src/pipeline/select-k';
+import { MemorySampler } from './ml/memory-sampler';
+import { CustomerTable, loadSeedCustomers, syntheticCustomers } from './ml/seed-data';
+
+const SCENARIOS = ['rf-compare', 'seed', 'seed-43d', '20k', '100k', '1m'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const STAGES = ['load', 'forest', 'apply', 'knn', 'umap', 'gmm', 'assign', 'done', 'evaluate'];
+const SEED = 42;
+
+const fmt = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+
+function printCurve(fit: SegmentationFit): void {
+  console.log('  k   silhouette   BIC            non-empty   ms');
+  for (const p of fit.curve) {
+    const mark = p.k === fit.k ? ' <- chosen' : '';
+    console.log(`  ${String(p.k).padStart(2)}  ${Number.isNaN(p.silhouette) ? '   n/a  ' : p.silhouette.toFixed(4).padStart(8)}     ${p.bic.toExponential(4).padStart(12)}   ${String(p.nonEmpty).padStart(4)}   ${fmt(p.ms).padStart(8)}${mark}`);
+  }
+}
+
+async function runFit(name: string, data: CustomerTable, options: SegmentationOptions, evalRows: number): Promise<Record<string, unknown>> {
+  const mem = new MemorySampler(STAGES);
+  mem.stage('load');
+  console.log(`[${name}] ${data.features.rows} customers x ${data.features.cols} features, threads=${options.threads ?? 'auto'} (${availableParallelism()} cores)`);
+  const cpu0 = process.cpuUsage();
+  const fit = await fitSegmentation(data.features, data.target, { seed: SEED, ...options }, (stage) => mem.stage(stage));
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  mem.stage('evaluate');
+  const tEval = performance.now();
+  const evaluation = fit.model.evaluateAssignment(evalRows, 1);
+  const evalMs = performance.now() - tEval;
+  const memory = await mem.stop();
+  const t = fit.timings;
+  console.log(`  stages: forest ${fmt(t.forest)} | apply ${fmt(t.apply)} | leaf kNN ${fmt(t.knn)} | UMAP ${fmt(t.umap)} | k range ${fmt(t.selectK)} (GMM ${fmt(t.gmm)} + silhouette ${fmt(t.silhouette)} thread time)${t.assignRest ? ` | assign rest ${fmt(t.assignRest)}` : ''}`);
+  console.log(`  total fit ${fmt(t.total)} wall, ${fmt(cpuMs)} CPU (all threads; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores); peak RSS ${memory.peak} MB; per stage ${JSON.stringify(memory.perStage)}`);
+  printCurve(fit);
+  console.log(`  chosen k=${fit.k} silhouette ${fit.silhouette.toFixed(4)}`);
+  const a = evaluation.agreement;
+  console.log(
+    `  assignment agreement with fitted labels (${evaluation.rows} fitted customers placed as new, ${fmt(evalMs)}): leaf vote (similarity) ${(100 * a.leafVoteSimilarity).toFixed(2)}% | uniform vote ${(100 * a.leafVoteUniform).toFixed(2)}% | nearest neighbour ${(100 * a.nearestNeighbour).toFixed(2)}% | neighbours' embedding mean -> GMM ${(100 * a.embeddingAverageGmm).toFixed(2)}%; mean vote share ${evaluation.meanVoteShare.toFixed(3)}`,
+  );
+  return { rows: data.features.rows, options: fit.model.options, timings: t, cpuMs, loadAverage: loadavg()[0], memoryMB: memory, k: fit.k, silhouette: fit.silhouette, curve: fit.curve, assignment: { ...evaluation, ms: evalMs }, fit };
+}
+
+function rfmReport(data: CustomerTable, labels: Int32Array): Record<string, unknown> {
+  // recency_days, qtde_products (lines), frequency (invoices/day span), monetary = gross_revenue
+  const n = data.features.rows;
+  const col = (j: number): Float64Array => Float64Array.from({ length: n }, (_, i) => data.features.data[i * data.features.cols + j]!);
+  const rfm = scoreRfm({ recencyDays: col(0), frequency: col(2), monetary: data.target });
+  const counts: Record<string, number> = {};
+  for (const s of rfm.segment) counts[s] = (counts[s] ?? 0) + 1;
+  const codes = Int32Array.from(rfm.segment, (s) => Object.keys(counts).indexOf(s));
+  const ari = adjustedRandIndex(codes, labels);
+  console.log(`  RFM baseline: ${Object.entries(counts).sort((x, y) => y[1] - x[1]).map(([s, c]) => `${s} ${c}`).join(', ')}`);
+  console.log(`  ARI(RFM segments, ML segments) = ${ari.toFixed(3)}`);
+  return { counts, ariWithMl: ari };
+}
+
+async function rfCompare(): Promise<Record<string, unknown>> {
+  const seed = loadSeedCustomers(true);
+  const n = 1000;
+  const rows = sampleIndices(seed.features.rows, n, 7);
+  const X: Matrix = takeRows(seed.features, rows);
+  const y = Float64Array.from(rows, (i) => seed.target[i]!);
+  const mlTrees = 3;
+  let t = performance.now();
+  const ml = new RandomForestRegression({ nEstimators: mlTrees, seed: 1, maxFeatures: 1.0, replacement: true, useSampleBagging: true, noOOB: true });
+  ml.train(toRows(X), Array.from(y));
+  const mlMs = performance.now() - t;
+  t = performance.now();
+  RandomForestRegressor.fit(X, y, { nTrees: 300, seed: 1 });
+  const oursMs = performance.now() - t;
+  const perTreeMl = mlMs / mlTrees;
+  const perTreeOurs = oursMs / 300;
+  console.log(`[rf-compare] ${n} seed customers x ${X.cols} features, full-depth trees with bootstrap`);
+  console.log(`  ml-random-forest: ${mlTrees} trees in ${fmt(mlMs)} (${fmt(perTreeMl)}/tree; no per-tree leaf index)`);
+  console.log(`  libs/ml forest:   300 trees in ${fmt(oursMs)} (${(perTreeOurs).toFixed(2)} ms/tree) -> ${Math.round(perTreeMl / perTreeOurs)}x faster per tree`);
+  const full = { X: seed.features, y: seed.target };
+  const threads: Record<string, number> = {};
+  for (const w of [1, 2]) {
+    t = performance.now();
+    await RandomForestRegressor.fitAsync(full.X, full.y, { nTrees: 300, seed: 1, workers: w });
+    threads[w] = performance.now() - t;
+  }
+  t = performance.now();
+  const f = RandomForestRegressor.fit(full.X, full.y, { nTrees: 300, seed: 1 });
+  f.apply(full.X);
+  const applyMs = performance.now() - t - 0;
+  console.log(`  libs/ml forest at ${full.X.rows} customers, 300 trees: 1 thread ${fmt(threads[1]!)}, 2 threads ${fmt(threads[2]!)} (incl. worker start-up); fit+apply ${fmt(applyMs)}`);
+  return { n, mlTrees, mlMs, oursMs, speedupPerTree: perTreeMl / perTreeOurs, seedRows: full.X.rows, forestThreadsMs: threads };
+}
+
+async function runScenario(s: Scenario): Promise<Record<string, unknown>> {
+  if (s === 'rf-compare') return rfCompare();
+  const seed = loadSeedCustomers(true);
+  if (s === 'seed') {
+    const r = await runFit('seed 4.3k, default settings', seed, { ids: seed.ids }, seed.features.rows);
+    const fit = r.fit as SegmentationFit;
+    const at22 = fit.curve.find((p) => p.k === 22);
+    console.log(`  silhouette at k=22 with the default ${fit.model.options.umap.nComponents}-D embedding: ${at22?.silhouette.toFixed(4)}`);
+    console.log(`  ARI(seed project's own clusters, ours) = ${adjustedRandIndex(seed.seedCluster, fit.labels).toFixed(3)}`);
+    const rfm = rfmReport(seed, fit.labels);
+    const again = await fitSegmentation(seed.features, seed.target, { seed: SEED });
+    const same = again.labels.every((l, i) => l === fit.labels[i]);
+    console.log(`  refit with the same seed: labels identical = ${same}`);
+    return { ...r, rfm, deterministic: same };
+  }
+  if (s === 'seed-43d') {
+    // the seed project's settings: RF 300 trees, UMAP 43-D (umap-learn defaults: min_dist 0.1, 500 epochs below 10k), GMM full, k = 22
+    return runFit('seed 4.3k, seed settings (43-D UMAP, k=22)', seed, { umap: { nComponents: 43, minDist: 0.1, nEpochs: 500 }, gmm: { kMin: 22, kMax: 22, nInit: 1 } }, seed.features.rows);
+  }
+  const n = s === '20k' ? 20_000 : s === '100k' ? 100_000 : 1_000_000;
+  const data = syntheticCustomers(seed, n, n);
+  return runFit(`synthetic ${s}${n > 100_000 ? ' (fit on a 100k sample, the rest assigned)' : ''}`, data, {}, 5000);
+}
+
+function runChild(s: Scenario): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--max-old-space-size=8192', '-r', '@swc-node/register', __filename, '--run', s], { stdio: 'inherit', cwd: join(__dirname, '..') });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`scenario ${s} exited with ${code}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--run') {
+    const s = args[1] as Scenario;
+    const result = await runScenario(s);
+    const { fit: _fit, ...rest } = result;
+    void _fit;
+    const dir = join(__dirname, 'ml', 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${s}.json`), JSON.stringify({ scenario: s, at: new Date().toISOString(), ...rest }, (_k, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2));
+    return;
+  }
+  const chosen = args.length ? args : [...SCENARIOS];
+  for (const s of chosen) {
+    if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}; one of ${SCENARIOS.join(', ')}`);
+  }
+  for (const s of chosen as Scenario[]) {
+    await runChild(s);
+    console.log('');
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
