@@ -312,6 +312,9 @@ release() {
   stop
 }
 
+# who did what to this broker (helps when several test runs share it)
+echo "$(date -u +%FT%TZ) $$ ppid=$PPID $* ($(tr '\0' ' ' </proc/$PPID/cmdline 2>/dev/null | cut -c1-120))" >>"$STATE_DIR/kafka.sh.log" 2>/dev/null || true
+
 case "${1:-}" in
   start) lock_state_dir; start ;;
   stop) lock_state_dir; stop ;;

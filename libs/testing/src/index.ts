@@ -1,0 +1,4 @@
+export * from './eventually';
+export * from './names';
+export * from './kafka';
+export * from './kcat';

@@ -1,0 +1,219 @@
+import { type ConsumedBatch, KafkaBus, type KafkaBusOptions, type Subscription } from '@insiders/messaging';
+import {
+  committedOffsets,
+  createUniqueTopic,
+  expectEventually,
+  kafkaBrokersFromEnv,
+  testKafka,
+  uniqueName,
+} from '@insiders/testing';
+
+// KafkaBus against the real broker (test/support/global-setup.ts). Every test has its own topic and group.
+
+// The integration project's testTimeout is not applied by jest 29 (it is a global option), hence this.
+jest.setTimeout(120_000);
+
+const brokers = kafkaBrokersFromEnv();
+const buses: KafkaBus[] = [];
+
+function newBus(options: Partial<KafkaBusOptions> = {}): KafkaBus {
+  const bus = new KafkaBus({ brokers, clientId: 'kafka-bus-test', ...options });
+  buses.push(bus);
+  return bus;
+}
+
+afterAll(async () => {
+  await Promise.all(buses.map((b) => b.close()));
+});
+
+const text = (batch: ConsumedBatch) => batch.messages.map((m) => m.value.toString());
+
+describe('KafkaBus', () => {
+  it('round-trips keyed messages with headers, creates topics idempotently and answers ping', async () => {
+    const bus = newBus();
+    await bus.ping();
+    const topic = uniqueName('bus-roundtrip');
+    await bus.ensureTopics([{ topic, partitions: 3 }]);
+    await bus.ensureTopics([{ topic, partitions: 3 }]); // second call is a no-op
+    const admin = testKafka(brokers).admin();
+    await admin.connect();
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    await admin.disconnect();
+    expect(metadata.topics[0]?.partitions).toHaveLength(3);
+
+    const sent = Array.from({ length: 200 }, (_, i) => ({
+      key: `customer-${i % 17}`,
+      value: JSON.stringify({ i, text: 'é ü ✓' }),
+      headers: { 'event-type': 'test', seq: String(i) },
+    }));
+    await bus.publish(topic, sent);
+
+    const received: ConsumedBatch['messages'] = [];
+    const sub = await bus.subscribe({ topic, groupId: uniqueName('g') }, async (batch) => {
+      expect(batch.topic).toBe(topic);
+      received.push(...batch.messages);
+    });
+    await expectEventually(() => expect(received).toHaveLength(200));
+    await sub.stop();
+
+    const bySeq = new Map(received.map((m) => [m.headers.seq, m]));
+    for (const s of sent) {
+      const got = bySeq.get(s.headers.seq)!;
+      expect(got.key).toBe(s.key);
+      expect(got.value.toString()).toBe(s.value);
+      expect(got.headers['event-type']).toBe('test');
+      expect(Number.isFinite(got.timestamp) && got.timestamp > 0).toBe(true);
+    }
+    expect(new Set(received.map((m) => m.partition)).size).toBe(3);
+  });
+
+  it('keeps per-key order across partitions with partitions consumed concurrently', async () => {
+    const bus = newBus({ partitionsConsumedConcurrently: 3, maxBytesPerPartition: 4096 });
+    const topic = await createUniqueTopic('bus-order', 6, brokers);
+    const keys = Array.from({ length: 24 }, (_, k) => `key-${k}`);
+    const perKey = 40;
+    // several publish calls, keys interleaved within each
+    for (let round = 0; round < 4; round++) {
+      const messages = [];
+      for (let seq = round * 10; seq < (round + 1) * 10; seq++)
+        for (const key of keys) messages.push({ key, value: JSON.stringify({ key, seq }) });
+      await bus.publish(topic, messages);
+    }
+    const seen = new Map<string, { seqs: number[]; partitions: Set<number> }>();
+    const sub = await bus.subscribe({ topic, groupId: uniqueName('g') }, async (batch) => {
+      for (const m of batch.messages) {
+        const { key, seq } = JSON.parse(m.value.toString()) as { key: string; seq: number };
+        expect(m.key).toBe(key);
+        const entry = seen.get(key) ?? { seqs: [], partitions: new Set<number>() };
+        entry.seqs.push(seq);
+        entry.partitions.add(m.partition);
+        seen.set(key, entry);
+      }
+    });
+    await expectEventually(() => expect([...seen.values()].reduce((n, e) => n + e.seqs.length, 0)).toBe(keys.length * perKey));
+    await sub.stop();
+    const usedPartitions = new Set<number>();
+    for (const key of keys) {
+      const entry = seen.get(key)!;
+      expect(entry.seqs).toEqual(Array.from({ length: perKey }, (_, i) => i));
+      expect(entry.partitions.size).toBe(1);
+      usedPartitions.add([...entry.partitions][0]!);
+    }
+    expect(usedPartitions.size).toBeGreaterThan(1);
+  });
+
+  it('redelivers the same batch to a handler that throws and commits nothing until it succeeds', async () => {
+    const bus = newBus({ retryDelayMs: 50, retryMaxDelayMs: 200 });
+    const topic = await createUniqueTopic('bus-fail', 1, brokers);
+    const groupId = uniqueName('g');
+    await bus.publish(topic, Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: `m${i}` })));
+
+    const attempts: string[][] = [];
+    let healthy = false;
+    const delivered: string[] = [];
+    const sub = await bus.subscribe({ topic, groupId }, async (batch) => {
+      attempts.push(text(batch));
+      if (!healthy) throw new Error('storage down');
+      delivered.push(...text(batch));
+    });
+    await expectEventually(() => expect(attempts.length).toBeGreaterThanOrEqual(3));
+    expect(await committedOffsets(groupId, topic, brokers)).toEqual(new Map());
+    // every attempt saw the same first messages: nothing was skipped
+    for (const attempt of attempts) expect(attempt[0]).toBe('m0');
+    healthy = true;
+    await expectEventually(() => expect(delivered).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`)));
+    await expectEventually(async () => expect(await committedOffsets(groupId, topic, brokers)).toEqual(new Map([[0, 10n]])));
+    await sub.stop();
+  });
+
+  it('gives an uncommitted batch to the next consumer of the group when the failing one stops', async () => {
+    const topic = await createUniqueTopic('bus-fail-restart', 1, brokers);
+    const groupId = uniqueName('g');
+    const first = newBus({ retryDelayMs: 50 });
+    await first.publish(topic, [{ key: 'k', value: 'a' }, { key: 'k', value: 'b' }]);
+    let failures = 0;
+    const failing = await first.subscribe({ topic, groupId }, async () => {
+      failures++;
+      throw new Error('poison');
+    });
+    await expectEventually(() => expect(failures).toBeGreaterThanOrEqual(1));
+    await failing.stop();
+    expect(await committedOffsets(groupId, topic, brokers)).toEqual(new Map());
+
+    const second = newBus();
+    const got: string[] = [];
+    const sub = await second.subscribe({ topic, groupId }, async (batch) => void got.push(...text(batch)));
+    await expectEventually(() => expect(got).toEqual(['a', 'b']));
+    await sub.stop();
+  });
+
+  it('does not redeliver committed batches after a consumer restart', async () => {
+    const topic = await createUniqueTopic('bus-restart', 2, brokers);
+    const groupId = uniqueName('g');
+    const bus = newBus();
+    await bus.publish(topic, Array.from({ length: 20 }, (_, i) => ({ key: `k${i % 4}`, value: `old-${i}` })));
+
+    const firstRun: string[] = [];
+    let sub: Subscription = await bus.subscribe({ topic, groupId }, async (b) => void firstRun.push(...text(b)));
+    await expectEventually(() => expect(firstRun).toHaveLength(20));
+    await expectEventually(async () => {
+      const committed = await committedOffsets(groupId, topic, brokers);
+      expect([...committed.values()].reduce((a, b) => a + b, 0n)).toBe(20n);
+    });
+    await sub.stop();
+
+    await bus.publish(topic, Array.from({ length: 5 }, (_, i) => ({ key: `k${i % 4}`, value: `new-${i}` })));
+    const secondRun: string[] = [];
+    const restarted = newBus();
+    sub = await restarted.subscribe({ topic, groupId }, async (b) => void secondRun.push(...text(b)));
+    await expectEventually(() => expect(secondRun).toHaveLength(5));
+    await sub.stop();
+    expect(secondRun.sort()).toEqual(['new-0', 'new-1', 'new-2', 'new-3', 'new-4']);
+  });
+
+  it('reports consumer lag per batch', async () => {
+    const bus = newBus({ maxBytesPerPartition: 2048 });
+    const topic = await createUniqueTopic('bus-lag', 1, brokers);
+    // ten produce requests = ten record batches; a fetch of at most 2 kB returns one or two of them
+    for (let r = 0; r < 10; r++)
+      await bus.publish(topic, Array.from({ length: 10 }, (_, i) => ({ key: null, value: `${r * 10 + i}`.padStart(100, '.') })));
+    const batches: { last: number; lag: number | undefined }[] = [];
+    const sub = await bus.subscribe({ topic, groupId: uniqueName('g') }, async (b) => {
+      batches.push({ last: Number(b.messages[b.messages.length - 1]!.offset), lag: b.lag });
+    });
+    await expectEventually(() => expect(batches[batches.length - 1]?.last).toBe(99));
+    await sub.stop();
+    expect(batches.length).toBeGreaterThan(1);
+    for (const b of batches) expect(b.lag).toBe(100 - b.last - 1);
+    expect(batches[0]!.lag).toBeGreaterThan(0);
+  });
+
+  it('keeps its group membership through a handler slower than the session timeout (heartbeats)', async () => {
+    const bus = newBus({ sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 });
+    const topic = await createUniqueTopic('bus-slow', 1, brokers);
+    const groupId = uniqueName('g');
+    await bus.publish(topic, [{ key: 'k', value: 'slow' }]);
+    const calls: string[] = [];
+    const sub = await bus.subscribe({ topic, groupId }, async (batch) => {
+      calls.push(...text(batch));
+      if (calls.length === 1) await new Promise((resolve) => setTimeout(resolve, 9000)); // slow work, not a wait
+    });
+    await expectEventually(async () => expect(await committedOffsets(groupId, topic, brokers)).toEqual(new Map([[0, 1n]])), {
+      timeoutMs: 30_000,
+    });
+    await sub.stop();
+    expect(calls).toEqual(['slow']);
+  });
+
+  it('publishes compressed (gzip) messages that consumers read back', async () => {
+    const bus = newBus({ compression: 'gzip' });
+    const topic = await createUniqueTopic('bus-gzip', 2, brokers);
+    const values = Array.from({ length: 500 }, (_, i) => JSON.stringify({ i, pad: 'x'.repeat(200) }));
+    await bus.publish(topic, values.map((value, i) => ({ key: `k${i % 7}`, value })));
+    const got: string[] = [];
+    const sub = await bus.subscribe({ topic, groupId: uniqueName('g') }, async (b) => void got.push(...text(b)));
+    await expectEventually(() => expect(got).toHaveLength(500));
+    await sub.stop();
+    expect(got.sort()).toEqual([...values].sort());
+  });
+});
