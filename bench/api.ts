@@ -66,7 +66,7 @@ function rng(seed: number): () => number {
 const iso = (ms: number) => new Date(ms).toISOString();
 const customerId = (i: number) => String(12_000 + i);
 
-async function seed(chdbPath: string, customers: number): Promise<void> {
+export async function seed(chdbPath: string, customers: number): Promise<void> {
   const client = await openClickHouse({ database: 'bench_api', chdbPath });
   await runMigrations(client, 'bench_api');
   const f = new ApiFixtures(client);

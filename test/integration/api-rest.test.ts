@@ -82,6 +82,15 @@ describe.each([
       expect(bad.json().message).toMatch(/^customerId: /);
     });
 
+    it("serves the API's own full explanation when no clusterer explainer is bound", async () => {
+      const res = await get('/v1/customers/12348/explanation');
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ customerId: '12348', source: 'api', explanation: { insider: true, segmentName: 'Elite Spenders' } });
+      // 12348 moved Engaged -> Elite Spenders: the facts that pulled them over.
+      expect(res.json().explanation.movedBy.length).toBeGreaterThan(0);
+      expect((await get('/v1/customers/99999/explanation')).statusCode).toBe(404);
+    });
+
     it('lists membership history newest first, paginated', async () => {
       const res = await get('/v1/customers/12348/history?limit=1');
       expect(res.statusCode).toBe(200);
@@ -281,6 +290,29 @@ describe('API security options', () => {
       // Another client (a key) has its own bucket; health is never limited.
       expect((await app.inject({ url: '/v1/models', headers: { 'x-api-key': TEST_READ_KEY } })).statusCode).toBe(200);
       expect((await app.inject({ url: '/health/live' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("uses the clusterer's explainer when bound, falling back to the API's on failure", async () => {
+    const app = await createApiTestApp(store, {
+      explainer: {
+        explain: async (id) => {
+          if (id === '12349') throw new Error('model not loaded');
+          return id === '12347' ? { insider: true, neighbours: { nearest: [{ customerId: '12348', segmentId: 0, distance: 0.1 }] } } : null;
+        },
+      },
+    });
+    try {
+      expect((await app.inject({ url: '/v1/customers/12347/explanation' })).json()).toEqual({
+        customerId: '12347',
+        source: 'clusterer',
+        explanation: { insider: true, neighbours: { nearest: [{ customerId: '12348', segmentId: 0, distance: 0.1 }] } },
+      });
+      const fallback = (await app.inject({ url: '/v1/customers/12349/explanation' })).json();
+      expect(fallback.source).toBe('api');
+      expect(fallback.explanation.insider).toBe(false);
     } finally {
       await app.close();
     }

@@ -345,6 +345,7 @@ export async function createApiTestApp(
         config,
         refitTrigger: options.refitTrigger,
         replayTrigger: options.replayTrigger,
+        explainer: options.explainer,
         optionalModules: options.optionalModules ?? false,
       }),
     ],

@@ -12,7 +12,14 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { FastifyInstance } from 'fastify';
-import { REFIT_TRIGGER, REPLAY_TRIGGER, type RefitTrigger, type ReplayTrigger } from '@insiders/api-contracts';
+import {
+  CUSTOMER_EXPLAINER,
+  REFIT_TRIGGER,
+  REPLAY_TRIGGER,
+  type CustomerExplainer,
+  type RefitTrigger,
+  type ReplayTrigger,
+} from '@insiders/api-contracts';
 import { EVENT_BUS, type EventBus } from '@insiders/messaging';
 import { HEALTH, HealthChecks } from '@insiders/observability';
 import { CLICKHOUSE } from '@insiders/storage';
@@ -56,6 +63,8 @@ export interface ApiModuleOptions {
   /** Trigger ports; when omitted, globally provided REFIT_TRIGGER / REPLAY_TRIGGER are used if any (else 503). */
   refitTrigger?: RefitTrigger;
   replayTrigger?: ReplayTrigger;
+  /** The clusterer's full explanation (GET /v1/customers/:id/explanation); else globally provided CUSTOMER_EXPLAINER if any. */
+  explainer?: CustomerExplainer;
   /** Import DashboardModule / ReportModule when their folders exist (default true). */
   optionalModules?: boolean;
 }
@@ -104,6 +113,7 @@ export class ApiCoreModule {
     ];
     if (options.refitTrigger) providers.push({ provide: REFIT_TRIGGER, useValue: options.refitTrigger });
     if (options.replayTrigger) providers.push({ provide: REPLAY_TRIGGER, useValue: options.replayTrigger });
+    if (options.explainer) providers.push({ provide: CUSTOMER_EXPLAINER, useValue: options.explainer });
     return {
       module: ApiCoreModule,
       providers,

@@ -36,3 +36,14 @@ export interface ReplayRequest {
 export interface ReplayTrigger {
   requestReplay(request: ReplayRequest): Promise<TriggerResult>;
 }
+
+/**
+ * Optional port to the clusterer's full explanation (with the nearest neighbours from the model artifact), served
+ * at GET /v1/customers/:id/explanation. Unbound: the API's own explanation (stored profiles, no neighbours).
+ * Resolves null for an unknown customer.
+ */
+export const CUSTOMER_EXPLAINER = Symbol('CUSTOMER_EXPLAINER');
+
+export interface CustomerExplainer {
+  explain(customerId: string): Promise<Record<string, unknown> | null>;
+}

@@ -19,6 +19,13 @@ export class CustomersController {
     return this.customers.get(customerId);
   }
 
+  @Get(':customerId/explanation')
+  @ApiOperation({ summary: "Why the customer is (not) an Insider, in full (the clusterer's explanation with nearest neighbours when bound)" })
+  @ApiParam({ name: 'customerId', type: String })
+  explanation(@Param('customerId', ZodPipe(() => customerIdSchema, 'customerId')) customerId: string) {
+    return this.customers.explanation(customerId);
+  }
+
   @Get(':customerId/history')
   @ApiOperation({ summary: "A customer's membership history (every assignment change), newest first" })
   @ApiParam({ name: 'customerId', type: String })

@@ -1,4 +1,5 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, Optional } from '@nestjs/common';
+import { CUSTOMER_EXPLAINER, type CustomerExplainer } from '@insiders/api-contracts';
 import type { CustomerFeatures } from '@insiders/features-core';
 import type { Explanation } from '@insiders/segments';
 import { API_CONFIG } from '../api.tokens';
@@ -39,6 +40,7 @@ export class CustomersService {
     private readonly explanations: ExplanationService,
     private readonly readModel: CustomerReadModel,
     @Inject(API_CONFIG) config: ApiConfig,
+    @Optional() @Inject(CUSTOMER_EXPLAINER) private readonly explainer?: CustomerExplainer,
   ) {
     this.cache = new TtlCache(config.CACHE_TTL_MS, config.CACHE_MAX_ENTRIES);
     this.maxViews = config.CACHE_MAX_ENTRIES;
@@ -54,6 +56,26 @@ export class CustomersService {
     if (!view) throw new NotFoundException(`customer ${customerId} not found`);
     return view;
   }
+
+  /**
+   * The full explanation: the clusterer's (nearest neighbours from the model) when CUSTOMER_EXPLAINER is bound,
+   * else the API's own from the stored profiles. `source` says which.
+   */
+  async explanation(customerId: string): Promise<{ customerId: string; source: 'clusterer' | 'api'; explanation: unknown }> {
+    if (this.explainer) {
+      try {
+        const full = await this.explainer.explain(customerId);
+        if (full) return { customerId, source: 'clusterer', explanation: full };
+      } catch (error) {
+        this.logger.warn(`clusterer explanation of ${customerId} failed, using the API's: ${(error as Error).message}`);
+      }
+    }
+    const view = await this.get(customerId);
+    if (!view.explanation) throw new NotFoundException(`customer ${customerId} has no segment or no features to explain`);
+    return { customerId, source: 'api', explanation: view.explanation };
+  }
+
+  private readonly logger = new Logger('CustomersService');
 
   async history(customerId: string, limit: number, offset: number): Promise<{ customerId: string; total: number; limit: number; offset: number; items: MembershipChange[] }> {
     const page = await this.memberships.history(customerId, limit, offset);
