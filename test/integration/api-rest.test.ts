@@ -318,6 +318,17 @@ describe('API security options', () => {
     }
   });
 
+  it('composes DashboardModule and ReportModule when their folders exist', async () => {
+    const app = await createApiTestApp(store, { optionalModules: true });
+    try {
+      const doc = (await app.inject({ url: '/docs-json' })).json();
+      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/report', '/v1/customers/{customerId}']));
+      expect((await app.inject({ url: '/dashboard' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('returns 500 with an errorId when storage fails, without leaking the cause', async () => {
     const app = await createApiTestApp(store);
     try {
