@@ -138,6 +138,7 @@ export class RefitUseCase {
       const prepared = prepareFeatures(features, c.CLUSTERER_FEATURES);
       const n = prepared.customerIds.length;
       lap('prepare');
+      this.logger.log(`refit ${version}: fitting ${n} customers in a worker thread`);
       const fit = await fitSegmentation(prepared.matrix, prepared.target, options);
       lap('fit');
       for (const [stage, ms] of Object.entries(fit.timings)) timings[`fit.${stage}`] = ms;
