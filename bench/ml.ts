@@ -44,7 +44,16 @@ async function runFit(name: string, data: CustomerTable, options: SegmentationOp
   mem.stage('load');
   console.log(`[${name}] ${data.features.rows} customers x ${data.features.cols} features, threads=${options.threads ?? 'auto'} (${availableParallelism()} cores)`);
   const cpu0 = process.cpuUsage();
-  const fit = await fitSegmentation(data.features, data.target, { seed: SEED, ...options }, (stage) => mem.stage(stage));
+  const stageCpu: Record<string, number> = {};
+  let last = { stage: 'start', cpu: process.cpuUsage() };
+  const fit = await fitSegmentation(data.features, data.target, { seed: SEED, ...options }, (stage) => {
+    mem.stage(stage);
+    if (stage !== last.stage) {
+      const c = process.cpuUsage(last.cpu);
+      stageCpu[last.stage] = (stageCpu[last.stage] ?? 0) + (c.user + c.system) / 1000;
+      last = { stage, cpu: process.cpuUsage() };
+    }
+  });
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   mem.stage('evaluate');
@@ -54,6 +63,7 @@ async function runFit(name: string, data: CustomerTable, options: SegmentationOp
   const memory = await mem.stop();
   const t = fit.timings;
   console.log(`  stages: forest ${fmt(t.forest)} | apply ${fmt(t.apply)} | leaf kNN ${fmt(t.knn)} | UMAP ${fmt(t.umap)} | k range ${fmt(t.selectK)} (GMM ${fmt(t.gmm)} + silhouette ${fmt(t.silhouette)} thread time)${t.assignRest ? ` | assign rest ${fmt(t.assignRest)}` : ''}`);
+  console.log(`  CPU per stage (all threads): ${Object.entries(stageCpu).map(([k, v]) => `${k} ${fmt(v)}`).join(' | ')}`);
   console.log(`  total fit ${fmt(t.total)} wall, ${fmt(cpuMs)} CPU (all threads; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores); peak RSS ${memory.peak} MB; per stage ${JSON.stringify(memory.perStage)}`);
   printCurve(fit);
   console.log(`  chosen k=${fit.k} silhouette ${fit.silhouette.toFixed(4)}`);
@@ -61,7 +71,7 @@ async function runFit(name: string, data: CustomerTable, options: SegmentationOp
   console.log(
     `  assignment agreement with fitted labels (${evaluation.rows} fitted customers placed as new, ${fmt(evalMs)}): leaf vote (similarity) ${(100 * a.leafVoteSimilarity).toFixed(2)}% | uniform vote ${(100 * a.leafVoteUniform).toFixed(2)}% | nearest neighbour ${(100 * a.nearestNeighbour).toFixed(2)}% | neighbours' embedding mean -> GMM ${(100 * a.embeddingAverageGmm).toFixed(2)}%; mean vote share ${evaluation.meanVoteShare.toFixed(3)}`,
   );
-  return { rows: data.features.rows, options: fit.model.options, timings: t, cpuMs, loadAverage: loadavg()[0], memoryMB: memory, k: fit.k, silhouette: fit.silhouette, curve: fit.curve, assignment: { ...evaluation, ms: evalMs }, fit };
+  return { rows: data.features.rows, options: fit.model.options, timings: t, cpuMs, stageCpu, loadAverage: loadavg()[0], memoryMB: memory, k: fit.k, silhouette: fit.silhouette, curve: fit.curve, assignment: { ...evaluation, ms: evalMs }, fit };
 }
 
 function rfmReport(data: CustomerTable, labels: Int32Array): Record<string, unknown> {
@@ -122,7 +132,7 @@ async function runScenario(s: Scenario): Promise<Record<string, unknown>> {
     console.log(`  silhouette at k=22 with the default ${fit.model.options.umap.nComponents}-D embedding: ${at22?.silhouette.toFixed(4)}`);
     console.log(`  ARI(seed project's own clusters, ours) = ${adjustedRandIndex(seed.seedCluster, fit.labels).toFixed(3)}`);
     const rfm = rfmReport(seed, fit.labels);
-    const again = await fitSegmentation(seed.features, seed.target, { seed: SEED });
+    const again = await fitSegmentation(seed.features, seed.target, { seed: SEED, ids: seed.ids });
     const same = again.labels.every((l, i) => l === fit.labels[i]);
     console.log(`  refit with the same seed: labels identical = ${same}`);
     return { ...r, rfm, deterministic: same };

@@ -161,6 +161,7 @@ async function fitStages(
   });
   timings.umap = now() - t;
 
+  onProgress('gmm');
   t = now();
   const best = await selectK(embedding, o, { gmm: seeds.gmm, silhouette: seeds.silhouette, selection: seeds.selection }, pool, (p) => onProgress('gmm', { k: p.k, silhouette: p.silhouette, ms: p.ms }));
   timings.selectK = now() - t;
