@@ -2,23 +2,19 @@ import 'reflect-metadata';
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { BusModule, MemoryBus, type EventBus } from '@insiders/messaging';
+import { BusModule, createEventBus, type EventBus } from '@insiders/messaging';
 import { ObservabilityModule } from '@insiders/observability';
 import { StorageModule } from '@insiders/storage';
 import { configureApiApp } from './api.bootstrap';
 import { loadApiConfig, type ApiConfig } from './api.config';
 import { ApiModule } from './api.module';
 
-/** The event bus of a standalone API: Kafka when KAFKA_BROKERS is set (KafkaBus of @insiders/messaging). */
-async function createBus(config: ApiConfig): Promise<EventBus> {
+/** The event bus of a standalone API: Kafka when KAFKA_BROKERS is set, else in-process (nothing arrives then). */
+function createBus(config: ApiConfig): EventBus {
   if (config.KAFKA_BROKERS.length === 0) {
     new Logger('api').warn('KAFKA_BROKERS unset: in-process bus, no live segment changes reach a standalone API');
-    return new MemoryBus();
   }
-  const messaging = (await import('@insiders/messaging')) as Record<string, unknown>;
-  const KafkaBus = messaging.KafkaBus as (new (options: Record<string, unknown>) => EventBus) | undefined;
-  if (!KafkaBus) throw new Error('KAFKA_BROKERS is set but @insiders/messaging exports no KafkaBus');
-  return new KafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-api` });
+  return createEventBus(config, { kafka: { clientId: `${config.KAFKA_CLIENT_ID}-api` } });
 }
 
 export function apiRootModule(config: ApiConfig): DynamicModule {
