@@ -75,6 +75,13 @@ describe.each([
       expect(body.features.products).toBe(2);
     });
 
+    it('finds a customer written after the read model was built (SQL fallback)', async () => {
+      await new ApiFixtures(store.client).memberships([{ customerId: '12399', segmentId: 1, isInsider: false, modelVersion: 2, updatedAt: '2011-12-09T00:00:00.000Z' }]);
+      const res = await get('/v1/customers/12399');
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ customerId: '12399', segment: { name: 'Engaged' }, features: null, insider: false });
+    });
+
     it('404 for an unknown customer, 400 naming customerId for a malformed one', async () => {
       expect((await get('/v1/customers/99999')).statusCode).toBe(404);
       const bad = await get("/v1/customers/x';DROP");

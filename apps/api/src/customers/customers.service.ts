@@ -50,9 +50,10 @@ export class CustomersService {
   private readonly maxViews: number;
 
   async get(customerId: string): Promise<CustomerView> {
-    const view = this.readModel.ready
-      ? await this.fromReadModel(customerId)
-      : await this.cache.get(customerId, () => this.fromSql(customerId));
+    // A customer newer than the last rebuild is not in the read model yet: ask SQL.
+    const view =
+      (this.readModel.ready ? await this.fromReadModel(customerId) : null) ??
+      (await this.cache.get(customerId, () => this.fromSql(customerId)));
     if (!view) throw new NotFoundException(`customer ${customerId} not found`);
     return view;
   }
