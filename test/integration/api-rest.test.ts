@@ -241,6 +241,12 @@ describe.each([
       expect(res.json().message).toContain('replay trigger');
     });
 
+    it('live stream: 503 when no event bus is bound', async () => {
+      const res = await get('/v1/live/segment-changes');
+      expect(res.statusCode).toBe(503);
+      expect(res.json().message).toContain('no event bus');
+    });
+
     it('reads are open by default but an unknown key is still rejected', async () => {
       expect((await get('/v1/segments')).statusCode).toBe(200);
       expect((await get('/v1/segments', { 'x-api-key': 'nope' })).statusCode).toBe(401);
