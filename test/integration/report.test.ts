@@ -9,7 +9,7 @@ import {
   adjustedRandIndex,
   bootstrapDifference,
   crosstab,
-  holtForecast,
+  autoForecast,
   mannWhitneyU,
   median,
   welchTTest,
@@ -140,7 +140,11 @@ describe('GET /v1/report on chDB fixture rows', () => {
     expect(f.history.filter((h) => !h.complete).map((h) => h.month)).toEqual(['2011-11-01']);
     for (const h of f.history) expect(h.insidersRevenue).toBeCloseTo(expected.monthlyInsiders.get(h.month) ?? 0, 2);
     const series = f.history.filter((h) => h.complete).map((h) => expected.monthlyInsiders.get(h.month)!);
-    const direct = holtForecast(series, { horizon: 3, level: 0.8, nonNegative: true });
+    const direct = autoForecast(series, { horizon: 3, level: 0.8, nonNegative: true });
+    expect(f.procedure).toBe('auto');
+    expect(f.model).toBe(direct.method);
+    for (const [m, v] of Object.entries(direct.selection.scores)) expect(f.selection!.scores[m]).toBeCloseTo(v, 4);
+    expect(f.comparison!.map((c) => c.method)).toEqual(['naive', 'drift', 'holt-damped', 'auto']);
     expect(f.points.map((p) => p.month)).toEqual(['2011-11-01', '2011-12-01', '2012-01-01']);
     f.points.forEach((p, i) => {
       expect(p.mean).toBeCloseTo(direct.points[i]!.mean, 4);

@@ -1,5 +1,5 @@
 import { studentTQuantile } from './distributions';
-import { backtestHolt, fitHolt, holtForecast } from './forecast';
+import { autoForecast, backtestForecast, backtestHolt, driftForecast, fitHolt, holtForecast, naiveForecast, selectForecastMethod } from './forecast';
 import { InsufficientDataError } from './hypothesis-tests';
 import { SeededRandom } from './random';
 
@@ -26,7 +26,7 @@ describe('Holt damped-trend forecast', () => {
   it('extrapolates a straight line exactly', () => {
     const y = Array.from({ length: 12 }, (_, i) => 100 + 7 * i);
     const fc = holtForecast(y, { horizon: 3 });
-    expect(fc.params.phi).toBe(1);
+    expect(fc.params?.phi).toBe(1);
     fc.points.forEach((p) => expect(p.mean).toBeCloseTo(100 + 7 * (11 + p.h), 9));
   });
 
@@ -69,5 +69,53 @@ describe('Holt damped-trend forecast', () => {
     const coverage = covered / total;
     expect(coverage).toBeGreaterThan(0.68);
     expect(coverage).toBeLessThan(0.92);
+  });
+});
+
+describe('benchmark methods and automatic selection', () => {
+  it('drift: hand-computed forecast and interval', () => {
+    const y = [1, 3, 2, 6];
+    const fc = driftForecast(y, { horizon: 2, level: 0.9 });
+    const sigma = Math.sqrt((1 / 9 + 64 / 9 + 49 / 9) / 2);
+    const q = studentTQuantile(0.95, 2);
+    expect(fc.method).toBe('drift');
+    expect(fc.sigma).toBeCloseTo(sigma, 12);
+    expect(fc.points[0]!.mean).toBeCloseTo(6 + 5 / 3, 12);
+    expect(fc.points[1]!.mean).toBeCloseTo(6 + 10 / 3, 12);
+    expect(fc.points[0]!.upper - fc.points[0]!.mean).toBeCloseTo(q * sigma * Math.sqrt(1 + 1 / 3), 10);
+    expect(fc.points[1]!.upper - fc.points[1]!.mean).toBeCloseTo(q * sigma * Math.sqrt(2 * (1 + 2 / 3)), 10);
+  });
+
+  it('naive: last value, interval growing with the square root of the horizon', () => {
+    const fc = naiveForecast([10, 12, 11, 13], { horizon: 4, level: 0.8 });
+    fc.points.forEach((p) => expect(p.mean).toBe(13));
+    const half = (h: number) => fc.points[h - 1]!.upper - fc.points[h - 1]!.mean;
+    expect(half(4) / half(1)).toBeCloseTo(2, 12);
+  });
+
+  it('selects drift for a trending series, and leaves Holt out of short series', () => {
+    const rng = new SeededRandom(5);
+    const y = Array.from({ length: 12 }, (_, i) => 100 + 10 * i + (rng.next() - 0.5) * 4);
+    const s = selectForecastMethod(y);
+    expect(s.method).toBe('drift');
+    expect(Object.keys(s.scores).sort()).toEqual(['drift', 'naive']);
+    expect(s.origins).toBe(7);
+    const long = Array.from({ length: 24 }, (_, i) => 100 + 10 * i + (rng.next() - 0.5) * 4);
+    expect(Object.keys(selectForecastMethod(long).scores).sort()).toEqual(['drift', 'holt-damped', 'naive']);
+    const auto = autoForecast(y, { horizon: 2 });
+    expect(auto.method).toBe('drift');
+    expect(auto.selection.method).toBe('drift');
+  });
+
+  it('backtests the whole automatic procedure without looking at held-out values', () => {
+    const rng = new SeededRandom(8);
+    const y = Array.from({ length: 12 }, (_, i) => 50 + 3 * i + (rng.next() - 0.5) * 10);
+    const bt = backtestForecast(y, 3, { method: 'auto' });
+    const y2 = [...y];
+    y2[11] = 1e6;
+    const bt2 = backtestForecast(y2, 3, { method: 'auto' });
+    expect(bt2.oneStep.cases.map((c) => c.forecast)).toEqual(bt.oneStep.cases.map((c) => c.forecast));
+    expect(bt2.multiStep.cases.map((c) => c.forecast)).toEqual(bt.multiStep.cases.map((c) => c.forecast));
+    bt.oneStep.cases.forEach((c) => expect(['naive', 'drift']).toContain(c.method));
   });
 });

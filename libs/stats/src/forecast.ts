@@ -49,9 +49,12 @@ export interface ForecastOptions {
   params?: HoltParams;
 }
 
+export type ForecastMethod = 'naive' | 'drift' | 'holt-damped';
+
 export interface Forecast {
-  method: 'holt-damped';
-  params: HoltParams;
+  method: ForecastMethod;
+  /** Holt's parameters (holt-damped only). */
+  params?: HoltParams;
   sigma: number;
   level: number;
   points: ForecastPoint[];
@@ -135,6 +138,122 @@ export function holtForecast(series: readonly number[], options: ForecastOptions
   return forecastFromFit(fitHolt(series, options.params), options);
 }
 
+/** Naive forecast: the last value, interval from the one-step differences (random walk), Var(h) = h·σ². */
+export function naiveForecast(series: readonly number[], options: ForecastOptions): Forecast {
+  const y = series;
+  if (y.length < 3) throw new InsufficientDataError(`naive forecast needs >= 3 observations (got ${y.length})`);
+  const diffs = y.slice(1).map((v, i) => v - y[i]!);
+  const dof = diffs.length;
+  const sigma = Math.sqrt(diffs.reduce((s, d) => s + d * d, 0) / dof);
+  return pointsFrom('naive', y[y.length - 1]!, 0, sigma, dof, (h) => h, options);
+}
+
+/**
+ * Random walk with drift: last value plus the average change, Var(h) = σ²·h·(1 + h/(n − 1)) (the drift's own
+ * uncertainty included), σ from the one-step differences around the drift.
+ */
+export function driftForecast(series: readonly number[], options: ForecastOptions): Forecast {
+  const y = series;
+  const n = y.length;
+  if (n < 3) throw new InsufficientDataError(`drift forecast needs >= 3 observations (got ${n})`);
+  const drift = (y[n - 1]! - y[0]!) / (n - 1);
+  const diffs = y.slice(1).map((v, i) => v - y[i]! - drift);
+  const dof = Math.max(1, diffs.length - 1);
+  const sigma = Math.sqrt(diffs.reduce((s, d) => s + d * d, 0) / dof);
+  return pointsFrom('drift', y[n - 1]!, drift, sigma, dof, (h) => h * (1 + h / (n - 1)), options);
+}
+
+function pointsFrom(
+  method: ForecastMethod,
+  last: number,
+  slope: number,
+  sigma: number,
+  dof: number,
+  varMultiplier: (h: number) => number,
+  options: ForecastOptions,
+): Forecast {
+  const level = options.level ?? 0.8;
+  const q = studentTQuantile(1 - (1 - level) / 2, dof);
+  const points: ForecastPoint[] = [];
+  for (let h = 1; h <= options.horizon; h++) {
+    let mean = last + slope * h;
+    const half = q * sigma * Math.sqrt(varMultiplier(h));
+    let lower = mean - half;
+    let upper = mean + half;
+    if (options.nonNegative) {
+      mean = Math.max(0, mean);
+      lower = Math.max(0, lower);
+      upper = Math.max(0, upper);
+    }
+    points.push({ h, mean, lower, upper });
+  }
+  return { method, sigma, level, points };
+}
+
+export const FORECAST_METHODS: readonly ForecastMethod[] = ['naive', 'drift', 'holt-damped'];
+
+/**
+ * Below this many observations, automatic selection only considers the one-parameter benchmarks (naive, drift):
+ * Holt's three smoothing parameters fitted on a dozen points overfit, and short series are where simple methods
+ * are known to forecast best.
+ */
+export const HOLT_MIN_OBSERVATIONS = 18;
+
+/** Minimum observations each method needs to be fitted. */
+const MIN_FIT: Record<ForecastMethod, number> = { naive: 3, drift: 3, 'holt-damped': 4 };
+
+export function forecastWith(method: ForecastMethod, series: readonly number[], options: ForecastOptions): Forecast {
+  switch (method) {
+    case 'naive':
+      return naiveForecast(series, options);
+    case 'drift':
+      return driftForecast(series, options);
+    case 'holt-damped':
+      return holtForecast(series, options);
+  }
+}
+
+export interface MethodSelection {
+  method: ForecastMethod;
+  /** Mean absolute one-step error of each candidate over rolling origins inside the series. */
+  scores: Partial<Record<ForecastMethod, number>>;
+  /** Number of one-step forecasts each score averages. */
+  origins: number;
+}
+
+/**
+ * Picks a method by time-series cross-validation inside `series` only: every candidate forecasts one step ahead
+ * from each origin t = minTrain..n−1 using the values before t; lowest mean absolute error wins (ties: the simpler
+ * method, in FORECAST_METHODS order). Candidates default to naive and drift, plus damped Holt from
+ * HOLT_MIN_OBSERVATIONS on. Too short a series gives the naive method.
+ */
+export function selectForecastMethod(
+  series: readonly number[],
+  options: { minTrain?: number; candidates?: readonly ForecastMethod[] } = {},
+): MethodSelection {
+  const candidates = options.candidates ?? (series.length >= HOLT_MIN_OBSERVATIONS ? FORECAST_METHODS : (['naive', 'drift'] as const));
+  const minTrain = Math.max(options.minTrain ?? 5, ...candidates.map((m) => MIN_FIT[m]));
+  const scores: Partial<Record<ForecastMethod, number>> = {};
+  const origins = Math.max(0, series.length - minTrain);
+  if (origins < 2) return { method: 'naive', scores, origins };
+  let best: ForecastMethod = candidates[0]!;
+  for (const method of candidates) {
+    let err = 0;
+    for (let t = minTrain; t < series.length; t++) {
+      err += Math.abs(series[t]! - forecastWith(method, series.slice(0, t), { horizon: 1 }).points[0]!.mean);
+    }
+    scores[method] = err / origins;
+    if (scores[method]! < scores[best]! - 1e-9 * Math.max(1, Math.abs(scores[best]!))) best = method;
+  }
+  return { method: best, scores, origins };
+}
+
+/** Selects a method on the series (selectForecastMethod) and forecasts with it. */
+export function autoForecast(series: readonly number[], options: ForecastOptions & { minTrain?: number }): Forecast & { selection: MethodSelection } {
+  const selection = selectForecastMethod(series, { minTrain: options.minTrain });
+  return { ...forecastWith(selection.method, series, options), selection };
+}
+
 export interface BacktestCase {
   /** Index of the forecast period in the series. */
   index: number;
@@ -147,6 +266,8 @@ export interface BacktestCase {
   /** Naive (last observed value) forecast from the same origin. */
   naive: number;
   covered: boolean;
+  /** Method used from this origin ('auto' re-selects at every origin, on the training part only). */
+  method: ForecastMethod;
 }
 
 export interface BacktestSummary {
@@ -183,21 +304,30 @@ function summarise(cases: BacktestCase[], level: number): BacktestSummary {
   };
 }
 
-/** Validates the forecast on held-out periods (the last `holdout` values), never looking at them when fitting. */
-export function backtestHolt(
+/**
+ * Validates a forecasting procedure on held-out periods (the last `holdout` values), never looking at them when
+ * fitting or selecting. `method: 'auto'` evaluates the whole procedure: selection and fit on each training part.
+ */
+export function backtestForecast(
   series: readonly number[],
   holdout: number,
-  options: { level?: number; nonNegative?: boolean } = {},
+  options: { level?: number; nonNegative?: boolean; method?: ForecastMethod | 'auto'; minTrain?: number } = {},
 ): Backtest {
   const level = options.level ?? 0.8;
+  const method = options.method ?? 'holt-damped';
   const n = series.length;
   if (holdout < 1 || n - holdout < 4) {
     throw new InsufficientDataError(`backtest needs >= 4 training periods before ${holdout} held-out ones (series has ${n})`);
   }
+  const run = (train: readonly number[], horizon: number) =>
+    method === 'auto'
+      ? autoForecast(train, { horizon, level, nonNegative: options.nonNegative, minTrain: options.minTrain })
+      : forecastWith(method, train, { horizon, level, nonNegative: options.nonNegative });
   const oneStep: BacktestCase[] = [];
   for (let i = n - holdout; i < n; i++) {
     const train = series.slice(0, i);
-    const p = holtForecast(train, { horizon: 1, level, nonNegative: options.nonNegative }).points[0]!;
+    const fc = run(train, 1);
+    const p = fc.points[0]!;
     const actual = series[i]!;
     oneStep.push({
       index: i,
@@ -208,11 +338,12 @@ export function backtestHolt(
       upper: p.upper,
       naive: train[train.length - 1]!,
       covered: actual >= p.lower && actual <= p.upper,
+      method: fc.method,
     });
   }
   const origin = n - holdout;
   const train = series.slice(0, origin);
-  const fc = holtForecast(train, { horizon: holdout, level, nonNegative: options.nonNegative });
+  const fc = run(train, holdout);
   const multiStep = fc.points.map((p) => {
     const actual = series[origin + p.h - 1]!;
     return {
@@ -224,7 +355,13 @@ export function backtestHolt(
       upper: p.upper,
       naive: train[train.length - 1]!,
       covered: actual >= p.lower && actual <= p.upper,
+      method: fc.method,
     };
   });
   return { oneStep: summarise(oneStep, level), multiStep: summarise(multiStep, level), holdout };
+}
+
+/** backtestForecast with the damped Holt method. */
+export function backtestHolt(series: readonly number[], holdout: number, options: { level?: number; nonNegative?: boolean } = {}): Backtest {
+  return backtestForecast(series, holdout, { ...options, method: 'holt-damped' });
 }

@@ -2,10 +2,12 @@ import type { CustomerFeatures } from '@insiders/features-core';
 import { DEFAULT_INSIDERS_RULE } from '@insiders/segments';
 import {
   adjustedRandIndex,
-  backtestHolt,
+  autoForecast,
+  backtestForecast,
   bootstrapDifference,
   crosstab,
-  holtForecast,
+  FORECAST_METHODS,
+  forecastWith,
   learnThresholdRule,
   mannWhitneyU,
   mean,
@@ -14,6 +16,7 @@ import {
   sum,
   welchTTest,
   type BacktestSummary,
+  type ForecastMethod,
 } from '@insiders/stats';
 import type {
   ActiveModelRow,
@@ -59,9 +62,12 @@ export interface ReportOptions {
   confidence: number;
   resamples: number;
   seed: number;
+  /** Forecasting procedure: `auto` (selection by cross-validation inside the fitted months) or a fixed method. */
+  forecastMethod: ForecastMethod | 'auto';
 }
 
 export const DEFAULT_REPORT_OPTIONS: ReportOptions = {
+  forecastMethod: 'auto',
   horizon: 3,
   holdout: 3,
   level: 0.8,
@@ -185,9 +191,20 @@ function block(b: BacktestSummary, months: string[]): BacktestBlock {
   };
 }
 
+const METHOD_WORDS: Record<ForecastMethod, string> = {
+  naive: 'naive (next months = last complete month)',
+  drift: 'random walk with drift (last month plus the average monthly change)',
+  'holt-damped': "Holt's linear trend with damping (ETS(A,Ad,N)), parameters by grid search on one-step errors",
+};
+
 export function buildForecast(monthly: readonly MonthlyRevenueRow[], options: ReportOptions): ForecastSection {
   const history = monthlySeries(monthly);
-  const method = `Holt's linear trend with damping (ETS(A,Ad,N)), parameters by grid search on one-step errors; ${Math.round(options.level * 100)}% prediction interval from the residuals (Student t)`;
+  const procedure = options.forecastMethod;
+  const interval = `${Math.round(options.level * 100)}% prediction interval from the one-step residuals (Student t)`;
+  const method =
+    procedure === 'auto'
+      ? `automatic: naive or random walk with drift (damped Holt from 18 months on), chosen by the lowest one-step error over rolling origins inside the fitted months; ${interval}`
+      : `${METHOD_WORDS[procedure]}; ${interval}`;
   const caveats = [
     "The series is the revenue of today's Insiders in past months: they are Insiders partly because of that revenue and because they bought recently, so the history flatters the cohort (selection bias); read the forecast as what this cohort is expected to bring, not as total Insiders-programme revenue.",
   ];
@@ -204,6 +221,7 @@ export function buildForecast(monthly: readonly MonthlyRevenueRow[], options: Re
       available: false,
       reason: `needs at least 6 complete months of revenue, found ${series.length}`,
       method,
+      procedure,
       history,
       level: options.level,
       points: [],
@@ -211,11 +229,18 @@ export function buildForecast(monthly: readonly MonthlyRevenueRow[], options: Re
     };
   }
   caveats.push(
-    `${series.length} complete months: no seasonal pattern can be estimated or validated (that needs two years or more), so a seasonal peak such as November's is not modelled and a forecast across it can miss.`,
+    `${series.length} complete months: no seasonal pattern can be estimated or validated (that needs two years or more), so a seasonal peak such as November's is not modelled and a forecast across it can miss; ${Math.min(options.holdout, series.length - 4)} held-out months are a small sample for the error and coverage figures.`,
   );
-  const fc = holtForecast(series, { horizon: options.horizon, level: options.level, nonNegative: true });
+  const forecastOptions = { horizon: options.horizon, level: options.level, nonNegative: true };
+  const auto = procedure === 'auto' ? autoForecast(series, forecastOptions) : null;
+  const fc = auto ?? forecastWith(procedure as ForecastMethod, series, forecastOptions);
   const holdout = Math.min(options.holdout, series.length - 4);
-  const bt = backtestHolt(series, holdout, { level: options.level, nonNegative: true });
+  const backtestOptions = { level: options.level, nonNegative: true };
+  const bt = backtestForecast(series, holdout, { ...backtestOptions, method: procedure });
+  const comparison = [...FORECAST_METHODS, 'auto' as const].map((m) => {
+    const b = m === procedure ? bt : backtestForecast(series, holdout, { ...backtestOptions, method: m });
+    return { method: m, oneStepMape: b.oneStep.mape, multiStepMape: b.multiStep.mape, oneStepCoverage: b.oneStep.coverage, multiStepCoverage: b.multiStep.coverage };
+  });
   const lastMonth = months[months.length - 1]!;
   const partialAfter = history.slice(end);
   const points = fc.points.map((p) => {
@@ -224,14 +249,19 @@ export function buildForecast(monthly: readonly MonthlyRevenueRow[], options: Re
     return { month, mean: p.mean, lower: p.lower, upper: p.upper, ...(partial ? { actualToDate: partial.insidersRevenue } : {}) };
   });
   if (partialAfter.length) caveats.push(`${partialAfter.map((h) => h.month.slice(0, 7)).join(', ')} is only partly covered by the data: forecast for the whole month, actual to date shown beside it.`);
+  const selection = auto ? { scores: auto.selection.scores as Record<string, number>, origins: auto.selection.origins } : undefined;
   return {
     available: true,
     method,
+    procedure,
+    model: fc.method,
+    ...(selection ? { selection } : {}),
     history,
     level: options.level,
-    params: fc.params,
+    ...(fc.params ? { params: fc.params } : {}),
     points,
     backtest: { holdout, oneStep: block(bt.oneStep, months), multiStep: block(bt.multiStep, months) },
+    comparison,
     caveats,
   };
 }

@@ -44,7 +44,7 @@ export function renderReportMarkdown(r: Report): string {
     table(
       ['segment', 'customers', 'share', 'revenue share', 'mean revenue', 'median revenue', 'mean recency (d)', 'mean frequency', 'mean invoices', 'mean items', 'mean returns'],
       r.profile.map((p) => [
-        `${p.isInsiders ? '**' : ''}${p.name}${p.isInsiders ? '** (Insiders)' : ''}`,
+        p.isInsiders ? `**${p.name}**${/insiders/i.test(p.name) ? '' : ' (Insiders)'}` : p.name,
         p.customers,
         pct(p.share),
         pct(p.revenueShare),
@@ -94,7 +94,7 @@ export function renderReportMarkdown(r: Report): string {
   const o = r.conditions.observed;
   out.push(
     o.first
-      ? `Observed in the membership history: ${o.entered} entries and ${o.exited} exits between ${o.first} and ${o.last}.`
+      ? `Observed in the membership history: ${o.entered} entries and ${o.exited} exits ${o.first.slice(0, 10) === o.last!.slice(0, 10) ? `on ${o.first.slice(0, 10)}` : `between ${o.first.slice(0, 10)} and ${o.last!.slice(0, 10)}`}.`
       : 'No entries or exits recorded in the membership history yet.',
     '',
   );
@@ -128,7 +128,12 @@ export function renderReportMarkdown(r: Report): string {
   const f = r.forecast;
   if (!f.available) out.push(`No forecast: ${f.reason}.`, '');
   else {
-    out.push(`Method: ${f.method}${f.params ? ` (α = ${f.params.alpha}, β = ${f.params.beta}, φ = ${f.params.phi})` : ''}.`, '');
+    out.push(
+      `Method: ${f.method}.` +
+        (f.model ? ` Used: **${f.model}**${f.params ? ` (α = ${f.params.alpha}, β = ${f.params.beta}, φ = ${f.params.phi})` : ''}` : '') +
+        (f.selection ? ` — mean absolute one-step error over ${f.selection.origins} rolling origins: ${Object.entries(f.selection.scores).map(([m, v]) => `${m} ${money(v)}`).join(', ')}.` : '.'),
+      '',
+    );
     out.push(
       table(
         ['month', 'forecast', `${Math.round(f.level * 100)}% interval`, 'actual to date'],
@@ -139,21 +144,37 @@ export function renderReportMarkdown(r: Report): string {
     if (f.backtest) {
       const b = f.backtest;
       out.push(
-        `**Validation on the last ${b.holdout} complete months, never seen by the fit**: one month ahead (rolling origin) MAPE ${num(b.oneStep.mape)}% ` +
+        `**Validation on the last ${b.holdout} complete months, never seen by the fit${f.procedure === 'auto' ? ' nor by the selection' : ''}**: one month ahead (rolling origin) MAPE ${num(b.oneStep.mape)}% ` +
           `(naive last-month forecast: ${num(b.oneStep.naiveMape)}%), interval coverage ${pct(b.oneStep.coverage, 0)}; ` +
           `1–${b.holdout} months ahead from one origin MAPE ${num(b.multiStep.mape)}% (naive ${num(b.multiStep.naiveMape)}%), coverage ${pct(b.multiStep.coverage, 0)} (nominal ${pct(f.level, 0)}).`,
         '',
         table(
-          ['month', 'h', 'actual', 'forecast', 'interval', 'naive', 'covered'],
-          [...b.oneStep.cases, ...b.multiStep.cases].map((c) => [
+          ['validation', 'month', 'h', 'method', 'actual', 'forecast', 'interval', 'naive', 'covered'],
+          [
+            ...b.oneStep.cases.map((c) => ['rolling, 1 month ahead', c] as const),
+            ...b.multiStep.cases.map((c) => [`from ${b.multiStep.cases[0]!.month.slice(0, 7)} − 1`, c] as const),
+          ].map(([kind, c]) => [
+            kind,
             c.month.slice(0, 7),
             c.h,
+            c.method,
             money(c.actual),
             money(c.forecast),
             `${money(c.lower)} … ${money(c.upper)}`,
             money(c.naive),
             c.covered ? 'yes' : 'no',
           ]),
+        ),
+        '',
+      );
+    }
+    if (f.comparison) {
+      out.push(
+        'Every method on the same held-out months (for comparison; the procedure above is fixed by configuration, not picked from this table):',
+        '',
+        table(
+          ['method', 'MAPE 1 month ahead', 'MAPE 1–3 months', 'coverage 1 month', 'coverage 1–3 months'],
+          f.comparison.map((c) => [c.method + (c.method === f.procedure ? ' (used)' : ''), `${num(c.oneStepMape)}%`, `${num(c.multiStepMape)}%`, pct(c.oneStepCoverage, 0), pct(c.multiStepCoverage, 0)]),
         ),
         '',
       );

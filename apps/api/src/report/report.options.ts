@@ -12,10 +12,18 @@ export interface ReportSettings extends ReportOptions {
   mapMaxPoints: number;
 }
 
+const METHODS = ['auto', 'naive', 'drift', 'holt-damped'] as const;
+
+function methodOf(v: unknown): ReportOptions['forecastMethod'] {
+  if (v === undefined || v === null || v === '') return DEFAULT_REPORT_OPTIONS.forecastMethod;
+  if (typeof v === 'string' && (METHODS as readonly string[]).includes(v)) return v as ReportOptions['forecastMethod'];
+  throw new Error(`REPORT_FORECAST_METHOD: expected one of ${METHODS.join(', ')}, got "${String(v)}"`);
+}
+
 /**
  * Settings from the API configuration. Optional variables (documented in docs/report.md) fall back to defaults, so
  * the report works with a configuration that only has FEATURE_POLICY:
- *   REPORT_FORECAST_HORIZON (3), REPORT_BACKTEST_HOLDOUT (3), REPORT_INTERVAL_LEVEL (0.8), REPORT_BOOTSTRAP_RESAMPLES
+ *   REPORT_FORECAST_METHOD (auto), REPORT_FORECAST_HORIZON (3), REPORT_BACKTEST_HOLDOUT (3), REPORT_INTERVAL_LEVEL (0.8), REPORT_BOOTSTRAP_RESAMPLES
  *   (2000), REPORT_SEED (42), REPORT_CACHE_TTL_MS (60000), DASHBOARD_MAP_MAX_POINTS (6000).
  */
 export function reportSettingsFrom(config: object): ReportSettings {
@@ -35,6 +43,7 @@ export function reportSettingsFrom(config: object): ReportSettings {
     holdout: num('REPORT_BACKTEST_HOLDOUT', DEFAULT_REPORT_OPTIONS.holdout, (v) => int(v) && v <= 24),
     level: num('REPORT_INTERVAL_LEVEL', DEFAULT_REPORT_OPTIONS.level, (v) => v > 0 && v < 1),
     resamples: num('REPORT_BOOTSTRAP_RESAMPLES', DEFAULT_REPORT_OPTIONS.resamples, (v) => int(v) && v <= 100_000),
+    forecastMethod: methodOf(c.REPORT_FORECAST_METHOD),
     seed: num('REPORT_SEED', DEFAULT_REPORT_OPTIONS.seed, (v) => Number.isInteger(v)),
     cacheTtlMs: num('REPORT_CACHE_TTL_MS', 60_000, (v) => v >= 0),
     mapMaxPoints: num('DASHBOARD_MAP_MAX_POINTS', 6_000, (v) => int(v) && v <= 200_000),

@@ -137,6 +137,11 @@ export interface ForecastSection {
   /** Monthly Insiders (today's cohort) and total revenue; `complete` is false for a month the data only partly covers. */
   history: { month: string; insidersRevenue: number; totalRevenue: number; complete: boolean }[];
   level: number;
+  /** The configured procedure (`auto` selects by cross-validation inside the fitted months) and the method it used. */
+  procedure: 'auto' | 'naive' | 'drift' | 'holt-damped';
+  model?: 'naive' | 'drift' | 'holt-damped';
+  /** With `auto`: mean absolute one-step error of each candidate over rolling origins inside the fitted months. */
+  selection?: { scores: Record<string, number>; origins: number };
   params?: { alpha: number; beta: number; phi: number };
   points: { month: string; mean: number; lower: number; upper: number; actualToDate?: number }[];
   backtest?: {
@@ -144,6 +149,8 @@ export interface ForecastSection {
     oneStep: BacktestBlock;
     multiStep: BacktestBlock;
   };
+  /** The same hold-out validation for every method, for comparison (the procedure is not chosen from it). */
+  comparison?: { method: string; oneStepMape: number; multiStepMape: number; oneStepCoverage: number; multiStepCoverage: number }[];
   caveats: string[];
 }
 
