@@ -178,7 +178,8 @@
     var size = clear(svg);
     if (!rows.length) return empty(svg, size, opts.emptyText || 'no customers yet');
     var labelW = Math.min(170, Math.max(70, Math.max.apply(null, rows.map(function (r) { return r.label.length; })) * 7.4));
-    var m = { l: labelW + 8, r: 64, t: 4, b: 4 };
+    var valueW = Math.max.apply(null, rows.map(function (r) { return (r.total.toLocaleString('en-US') + (r.part ? ' · ' + r.part : '')).length; })) * 6.6 + 10;
+    var m = { l: labelW + 8, r: Math.max(40, valueW), t: 4, b: 4 };
     var max = Math.max.apply(null, rows.map(function (r) { return r.total; }).concat([1]));
     var slot = (size.h - m.t - m.b) / rows.length;
     var bh = Math.max(4, Math.min(20, slot * 0.7));
