@@ -1,5 +1,8 @@
+// First, before anything loads kafkajs: `--fast-path` measures the proposed kafkajs encoding fast path.
+import './ingest/fast-path.flag';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { InvoiceCsvReader } from '@insiders/events';
 import { EventBus, MemoryBus } from '@insiders/messaging';
@@ -7,15 +10,20 @@ import { createIngestBus } from '../apps/ingest/src/ingest.bus';
 import { IngestConfig, loadIngestConfig } from '../apps/ingest/src/ingest.config';
 import { InvoiceLinePublisher } from '../apps/ingest/src/publisher/invoice-line.publisher';
 import { replayFile } from '../apps/ingest/src/replay/replay-file';
+import { checkKafkajsFastPath } from './ingest/kafkajs-fast-path.check';
 
 /**
  * bench/ingest: events/s of the whole seed data set (541,909 lines)
  *   parse   CSV → validated events (no bus)
  *   memory  CSV → events acknowledged by the in-process bus (embedded default)
  *   kafka   CSV → events acknowledged by Kafka (acks=all), a fresh topic per run
- * Prints each run and the medians. Kafka: KAFKA_BROKERS, else a broker is started with scripts/kafka.sh (and stopped).
+ * Prints each run and the medians, wall-clock events/s and events per CPU-second of this process (the machine is
+ * shared: the CPU figure is what the code costs, the wall figure what it got). Kafka: KAFKA_BROKERS, else a broker
+ * is started with scripts/kafka.sh (and stopped). The ingest settings come from the environment as usual
+ * (INGEST_KAFKA_COMPRESSION, INGEST_PUBLISH_CHUNK, INGEST_PUBLISH_IN_FLIGHT).
  *
  *   node -r @swc-node/register bench/ingest.ts [--runs 3] [--file data/Ecommerce.csv.gz] [--only parse,memory,kafka]
+ *        [--fast-path]   with the proposed kafkajs encoding fast path (bench/ingest/kafkajs-fast-path.ts)
  */
 const ROOT = join(__dirname, '..');
 
@@ -29,11 +37,26 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+interface Run {
+  rows: number;
+  ms: number;
+  cpuMs: number;
+}
+
 export interface BenchFigure {
   stage: 'parse' | 'memory' | 'kafka';
-  runs: { rows: number; ms: number; perSecond: number }[];
+  runs: (Run & { perSecond: number; perCpuSecond: number })[];
   medianPerSecond: number;
+  medianPerCpuSecond: number;
   medianMs: number;
+}
+
+async function measured(work: () => Promise<{ rows: number; ms?: number }>): Promise<Run> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const { rows, ms } = await work();
+  const used = process.cpuUsage(cpu);
+  return { rows, ms: ms ?? performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
 }
 
 async function parseOnly(file: string): Promise<{ rows: number; ms: number }> {
@@ -45,7 +68,7 @@ async function parseOnly(file: string): Promise<{ rows: number; ms: number }> {
 
 async function throughBus(file: string, bus: EventBus, config: IngestConfig): Promise<{ rows: number; ms: number }> {
   const publisher = new InvoiceLinePublisher(bus, config);
-  await publisher.ensureTopics(); // topic creation is not part of the measured time
+  await publisher.ensureTopics();
   const result = await replayFile(file, publisher);
   if (result.accepted + result.deadLettered !== result.rows) throw new Error('counts do not add up');
   return { rows: result.rows, ms: result.elapsedMs };
@@ -63,31 +86,40 @@ function startBroker(): { brokers: string; stop: () => void } {
 
 export async function runIngestBench(options: { file: string; runs: number; stages: string[] }): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
-  const record = (stage: BenchFigure['stage'], runs: { rows: number; ms: number }[]) => {
-    const withRate = runs.map((r) => ({ ...r, perSecond: r.rows / (r.ms / 1000) }));
-    const figure = { stage, runs: withRate, medianPerSecond: median(withRate.map((r) => r.perSecond)), medianMs: median(runs.map((r) => r.ms)) };
+  const fmt = (n: number) => Math.round(n).toLocaleString('en');
+  const record = (stage: BenchFigure['stage'], runs: Run[]) => {
+    const withRate = runs.map((r) => ({ ...r, perSecond: r.rows / (r.ms / 1000), perCpuSecond: r.rows / (r.cpuMs / 1000) }));
+    const figure = {
+      stage,
+      runs: withRate,
+      medianPerSecond: median(withRate.map((r) => r.perSecond)),
+      medianPerCpuSecond: median(withRate.map((r) => r.perCpuSecond)),
+      medianMs: median(runs.map((r) => r.ms)),
+    };
     figures.push(figure);
     console.log(
-      `${stage.padEnd(6)} median ${Math.round(figure.medianPerSecond).toLocaleString('en')} events/s (${(figure.medianMs / 1000).toFixed(2)} s for ${runs[0].rows.toLocaleString('en')})` +
-        `  runs: ${withRate.map((r) => Math.round(r.perSecond).toLocaleString('en')).join(', ')}`,
+      `${stage.padEnd(6)} median ${fmt(figure.medianPerSecond)} events/s (${(figure.medianMs / 1000).toFixed(2)} s for ${fmt(runs[0].rows)}),` +
+        ` ${fmt(figure.medianPerCpuSecond)} events per CPU-second` +
+        `  | runs: ${withRate.map((r) => `${fmt(r.perSecond)}/s ${(r.cpuMs / 1000).toFixed(1)} cpu-s`).join(', ')}`,
     );
   };
 
   if (options.stages.includes('parse')) {
     const runs = [];
-    for (let i = 0; i < options.runs; i++) runs.push(await parseOnly(options.file));
+    for (let i = 0; i < options.runs; i++) runs.push(await measured(() => parseOnly(options.file)));
     record('parse', runs);
   }
   if (options.stages.includes('memory')) {
     const runs = [];
     for (let i = 0; i < options.runs; i++) {
       const bus = new MemoryBus();
-      runs.push(await throughBus(options.file, bus, loadIngestConfig({ TOPIC_PREFIX: `bench-mem-${i}` })));
+      runs.push(await measured(() => throughBus(options.file, bus, loadIngestConfig({ ...process.env, KAFKA_BROKERS: '', TOPIC_PREFIX: `bench-mem-${i}` }))));
       await bus.close();
     }
     record('memory', runs);
   }
   if (options.stages.includes('kafka')) {
+    if (process.argv.includes('--fast-path')) await checkKafkajsFastPath();
     const broker = process.env.KAFKA_BROKERS ? undefined : startBroker();
     try {
       const runs = [];
@@ -96,7 +128,7 @@ export async function runIngestBench(options: { file: string; runs: number; stag
         const bus = await createIngestBus(config);
         if (bus.kind !== 'kafka') throw new Error('no KafkaBus available');
         try {
-          runs.push(await throughBus(options.file, bus, config));
+          runs.push(await measured(() => throughBus(options.file, bus, config)));
         } finally {
           await bus.close();
         }
@@ -113,7 +145,10 @@ if (require.main === module) {
   const file = arg('file', existsSync(join(ROOT, 'data/Ecommerce.csv.gz')) ? join(ROOT, 'data/Ecommerce.csv.gz') : '../shared/data/Ecommerce.csv');
   const runs = Number(arg('runs', '3'));
   const stages = arg('only', 'parse,memory,kafka').split(',');
-  console.log(`bench/ingest: ${file}, ${runs} runs per stage, node ${process.version}`);
+  console.log(
+    `bench/ingest: ${file}, ${runs} runs per stage, node ${process.version}, load average ${loadavg()[0].toFixed(1)}` +
+      `${process.argv.includes('--fast-path') ? ', kafkajs fast path' : ''}, compression ${process.env.INGEST_KAFKA_COMPRESSION ?? 'default'}`,
+  );
   runIngestBench({ file, runs, stages }).then(
     () => process.exit(0),
     (e: unknown) => {
