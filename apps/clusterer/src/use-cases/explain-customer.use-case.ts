@@ -35,7 +35,11 @@ export class ExplainCustomerUseCase {
     const [features] = await this.repository.readFeatures(policyPreset(this.config.FEATURE_POLICY), { customerIds: [customerId] });
     if (!features) throw new CustomerNotFoundError(customerId);
     const prepared = prepareFeatures([features], model.bundle.featureSet);
-    const [assigned] = assignWithModel(model.bundle, model.handle, prepared);
+    // The stored membership is the truth (a fitted customer keeps its fitted cluster); the model's vote gives the
+    // neighbours, and the membership when none is stored yet.
+    const [voted] = assignWithModel(model.bundle, model.handle, prepared);
+    const stored = (await this.repository.currentMemberships([customerId])).get(customerId);
+    const assigned = stored && stored.modelVersion === model.row.version ? { segmentId: stored.segmentId, isInsider: stored.isInsider } : voted!;
     const a = model.handle.assign(prepared.matrix);
     const trainingSegments = decodeInt32(model.bundle.trainingSegments);
     const neighbours = Array.from({ length: a.neighbours.k }, (_, r) => a.neighbours.indices[r]!)
@@ -43,7 +47,7 @@ export class ExplainCustomerUseCase {
       .filter(({ j }) => j >= 0)
       .map(({ j, d }) => ({ customerId: model.bundle.trainingCustomerIds[j]!, segmentId: trainingSegments[j]!, distance: d }));
     const byId = new Map(model.bundle.segments.map((s) => [s.id, s]));
-    const segment = byId.get(assigned!.segmentId)!;
+    const segment = byId.get(assigned.segmentId)!;
     const move = await this.repository.lastMove(customerId);
     const previousSegment = move && move.from_segment !== null && move.to_segment === segment.id ? byId.get(Number(move.from_segment)) : undefined;
     const explanation = explainCustomer({
@@ -52,7 +56,7 @@ export class ExplainCustomerUseCase {
       insiders: model.bundle.segments.filter((s) => s.isInsiders),
       population: model.bundle.population,
       rule: model.bundle.insidersRule,
-      isInsider: assigned!.isInsider,
+      isInsider: assigned.isInsider,
       neighbours,
       previous: previousSegment ? { segment: previousSegment } : undefined,
     });
