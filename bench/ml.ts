@@ -17,7 +17,7 @@ import { RandomForestRegression } from 'ml-random-forest';
 import { Matrix, takeRows, toRows } from '../libs/ml/src/core/matrix';
 import { RandomForestRegressor } from '../libs/ml/src/forest/random-forest.model';
 import { fitSegmentation, SegmentationFit } from '../libs/ml/src/pipeline/fit-segmentation';
-import { SegmentationOptions } from '../libs/ml/src/pipeline/segmentation.options';
+import { SegmentationOptions, resolveSegmentationOptions } from '../libs/ml/src/pipeline/segmentation.options';
 import { scoreRfm } from '../libs/ml/src/rfm/rfm.scoring';
 import { adjustedRandIndex } from '../libs/ml/src/selection/ari';
 import { sampleIndices } from '../libs/ml/src/pipeline/select-k';
@@ -143,7 +143,8 @@ async function runScenario(s: Scenario): Promise<Record<string, unknown>> {
   }
   const n = s === '20k' ? 20_000 : s === '100k' ? 100_000 : 1_000_000;
   const data = syntheticCustomers(seed, n, n);
-  return runFit(`synthetic ${s}${n > 100_000 ? ' (fit on a 100k sample, the rest assigned)' : ''}`, data, {}, 5000);
+  const sample = resolveSegmentationOptions().fitSampleSize;
+  return runFit(`synthetic ${s}${n > sample ? ` (fit on a ${sample / 1000}k sample, the rest assigned)` : ''}`, data, {}, 5000);
 }
 
 function runChild(s: Scenario): Promise<void> {

@@ -42,9 +42,8 @@ export interface RandomForestJSON {
   readonly leafCounts: EncodedArray;
   readonly feature: EncodedArray;
   readonly threshold: EncodedArray;
-  readonly left: EncodedArray;
-  readonly right: EncodedArray;
-  readonly value: EncodedArray;
+  readonly next: EncodedArray;
+  readonly leafValue: EncodedArray;
   readonly featureImportances: EncodedArray;
 }
 
@@ -142,12 +141,33 @@ export interface ForestWorkerRequest {
   readonly seeds: readonly number[];
 }
 
+/** A fitted forest as plain typed arrays (for transfer between threads without encoding). */
+export interface RandomForestArrays {
+  readonly nFeatures: number;
+  readonly nTrees: number;
+  readonly options: RandomForestJSON['options'];
+  readonly treeOffsets: Int32Array;
+  readonly leafCounts: Int32Array;
+  readonly feature: Int32Array;
+  readonly threshold: Float64Array;
+  readonly next: Int32Array;
+  readonly leafValue: Float64Array;
+  readonly featureImportances: Float64Array;
+}
+
 /**
  * Random forest regressor with sklearn semantics (bootstrap, max_features per split, min_samples_leaf, MSE criterion,
  * best split over midpoints between distinct sorted values) grown on presorted typed arrays, and `apply` giving the
  * leaf index of every sample in every tree.
+ *
+ * Storage (about 20 bytes per node): nodes of each tree in pre-order, so a split node's left child is the next node;
+ * `next` holds the right child (tree-local index) of a split node and the leaf index of a leaf (feature = -1);
+ * leaf predictions are kept per leaf only.
  */
 export class RandomForestRegressor {
+  /** First slot in leafValue of every tree. */
+  private readonly leafOffsets: Int32Array;
+
   private constructor(
     readonly nFeatures: number,
     readonly nTrees: number,
@@ -158,12 +178,18 @@ export class RandomForestRegressor {
     readonly leafCounts: Int32Array,
     private readonly feature: Int32Array,
     private readonly threshold: Float64Array,
-    private readonly left: Int32Array,
-    private readonly right: Int32Array,
-    private readonly value: Float64Array,
+    private readonly next: Int32Array,
+    private readonly leafValue: Float64Array,
     /** Mean decrease in impurity per feature, normalised to sum 1 (0s when no tree split). */
     readonly featureImportances: Float64Array,
-  ) {}
+  ) {
+    this.leafOffsets = new Int32Array(nTrees + 1);
+    for (let t = 0; t < nTrees; t++) this.leafOffsets[t + 1] = this.leafOffsets[t]! + leafCounts[t]!;
+    if (treeOffsets.length !== nTrees + 1 || treeOffsets[nTrees] !== feature.length || threshold.length !== feature.length || next.length !== feature.length) {
+      throw new InvalidInputError('random forest: inconsistent node arrays');
+    }
+    if (this.leafOffsets[nTrees] !== leafValue.length) throw new InvalidInputError('random forest: inconsistent leaf arrays');
+  }
 
   /** Fits in the calling thread. */
   static fit(X: Matrix, y: Float64Array, options: RandomForestOptions = {}): RandomForestRegressor {
@@ -206,21 +232,27 @@ export class RandomForestRegressor {
     const offsets = new Int32Array(trees.length + 1);
     trees.forEach((t, i) => (offsets[i + 1] = offsets[i]! + t.feature.length));
     const total = offsets[trees.length]!;
+    const leafCounts = Int32Array.from(trees, (t) => t.nLeaves);
     const feature = new Int32Array(total);
     const threshold = new Float64Array(total);
-    const left = new Int32Array(total);
-    const right = new Int32Array(total);
-    const value = new Float64Array(total);
-    const leafCounts = new Int32Array(trees.length);
+    const next = new Int32Array(total);
+    const leafValue = new Float64Array(leafCounts.reduce((a, b) => a + b, 0));
     const imp = new Float64Array(p);
+    let leafAt = 0;
     trees.forEach((t, i) => {
       const at = offsets[i]!;
       feature.set(t.feature, at);
       threshold.set(t.threshold, at);
-      left.set(t.left, at);
-      right.set(t.right, at);
-      value.set(t.value, at);
-      leafCounts[i] = t.nLeaves;
+      for (let node = 0; node < t.feature.length; node++) {
+        if (t.feature[node]! >= 0) {
+          if (t.left[node] !== node + 1) throw new Error('random forest: tree nodes are not in pre-order');
+          next[at + node] = t.right[node]!;
+        } else {
+          next[at + node] = t.left[node]!;
+          leafValue[leafAt + t.left[node]!] = t.value[node]!;
+        }
+      }
+      leafAt += t.nLeaves;
       let s = 0;
       for (let f = 0; f < p; f++) s += t.importance[f]!;
       if (s > 0) for (let f = 0; f < p; f++) imp[f]! += t.importance[f]! / s;
@@ -228,7 +260,7 @@ export class RandomForestRegressor {
     let s = 0;
     for (let f = 0; f < p; f++) s += imp[f]!;
     if (s > 0) for (let f = 0; f < p; f++) imp[f]! /= s;
-    return new RandomForestRegressor(p, trees.length, o, offsets, leafCounts, feature, threshold, left, right, value, imp);
+    return new RandomForestRegressor(p, trees.length, o, offsets, leafCounts, feature, threshold, next, leafValue, imp);
   }
 
   private checkInput(X: Matrix): void {
@@ -236,9 +268,9 @@ export class RandomForestRegressor {
     assertFinite(X, 'random forest input');
   }
 
-  /** Calls visit(row, tree, globalLeafNode) for every row and tree (tree-outer, so a tree's nodes stay in cache). */
-  private walk(X: Matrix, visit: (i: number, t: number, node: number) => void): void {
-    const { feature, threshold, left, right, treeOffsets } = this;
+  /** Calls visit(row, tree, leafIndex) for every row and tree (tree-outer, so a tree's nodes stay in cache). */
+  private walk(X: Matrix, visit: (i: number, t: number, leaf: number) => void): void {
+    const { feature, threshold, next, treeOffsets } = this;
     const n = X.rows;
     const p = X.cols;
     const data = X.data;
@@ -249,10 +281,10 @@ export class RandomForestRegressor {
         let node = off;
         let f = feature[node]!;
         while (f >= 0) {
-          node = off + (data[base + f]! <= threshold[node]! ? left[node]! : right[node]!);
+          node = data[base + f]! <= threshold[node]! ? node + 1 : off + next[node]!;
           f = feature[node]!;
         }
-        visit(i, t, node);
+        visit(i, t, next[node]!);
       }
     }
   }
@@ -261,8 +293,8 @@ export class RandomForestRegressor {
   predict(X: Matrix): Float64Array {
     this.checkInput(X);
     const out = new Float64Array(X.rows);
-    const value = this.value;
-    this.walk(X, (i, _t, node) => (out[i]! += value[node]!));
+    const { leafValue, leafOffsets } = this;
+    this.walk(X, (i, t, leaf) => (out[i]! += leafValue[leafOffsets[t]! + leaf]!));
     for (let i = 0; i < X.rows; i++) out[i]! /= this.nTrees;
     return out;
   }
@@ -272,8 +304,7 @@ export class RandomForestRegressor {
     this.checkInput(X);
     const T = this.nTrees;
     const out = new Int32Array(X.rows * T);
-    const left = this.left;
-    this.walk(X, (i, t, node) => (out[i * T + t] = left[node]!));
+    this.walk(X, (i, t, leaf) => (out[i * T + t] = leaf));
     return out;
   }
 
@@ -282,25 +313,27 @@ export class RandomForestRegressor {
     return this.treeOffsets[this.nTrees]!;
   }
 
-  /** Structure of tree t (node indices local to the tree), for inspection and tests. */
-  tree(t: number): { feature: Int32Array; threshold: Float64Array; left: Int32Array; right: Int32Array; value: Float64Array; nLeaves: number } {
+  /** Bytes held by the node and leaf arrays. */
+  get byteSize(): number {
+    return this.feature.byteLength + this.threshold.byteLength + this.next.byteLength + this.leafValue.byteLength;
+  }
+
+  /** Structure of tree t (tree-local node indices, see the class comment), for inspection and tests. */
+  tree(t: number): { feature: Int32Array; threshold: Float64Array; next: Int32Array; leafValue: Float64Array; nLeaves: number } {
     const a = this.treeOffsets[t]!;
     const b = this.treeOffsets[t + 1]!;
     return {
       feature: this.feature.subarray(a, b),
       threshold: this.threshold.subarray(a, b),
-      left: this.left.subarray(a, b),
-      right: this.right.subarray(a, b),
-      value: this.value.subarray(a, b),
+      next: this.next.subarray(a, b),
+      leafValue: this.leafValue.subarray(this.leafOffsets[t]!, this.leafOffsets[t + 1]!),
       nLeaves: this.leafCounts[t]!,
     };
   }
 
-  toJSON(): RandomForestJSON {
+  toArrays(): RandomForestArrays {
     const o = this.options;
     return {
-      kind: 'random-forest-regressor',
-      version: 1,
       nFeatures: this.nFeatures,
       nTrees: this.nTrees,
       options: {
@@ -312,36 +345,52 @@ export class RandomForestRegressor {
         bootstrap: o.bootstrap,
         seed: o.seed,
       },
-      treeOffsets: encodeArray(this.treeOffsets),
-      leafCounts: encodeArray(this.leafCounts),
-      feature: encodeArray(this.feature),
-      threshold: encodeArray(this.threshold),
-      left: encodeArray(this.left),
-      right: encodeArray(this.right),
-      value: encodeArray(this.value),
-      featureImportances: encodeArray(this.featureImportances),
+      treeOffsets: this.treeOffsets,
+      leafCounts: this.leafCounts,
+      feature: this.feature,
+      threshold: this.threshold,
+      next: this.next,
+      leafValue: this.leafValue,
+      featureImportances: this.featureImportances,
+    };
+  }
+
+  static fromArrays(a: RandomForestArrays): RandomForestRegressor {
+    const o = resolveOptions({ ...a.options, maxDepth: a.options.maxDepth ?? undefined });
+    return new RandomForestRegressor(a.nFeatures, a.nTrees, o, a.treeOffsets, a.leafCounts, a.feature, a.threshold, a.next, a.leafValue, a.featureImportances);
+  }
+
+  toJSON(): RandomForestJSON {
+    const a = this.toArrays();
+    return {
+      kind: 'random-forest-regressor',
+      version: 1,
+      nFeatures: a.nFeatures,
+      nTrees: a.nTrees,
+      options: a.options,
+      treeOffsets: encodeArray(a.treeOffsets),
+      leafCounts: encodeArray(a.leafCounts),
+      feature: encodeArray(a.feature),
+      threshold: encodeArray(a.threshold),
+      next: encodeArray(a.next),
+      leafValue: encodeArray(a.leafValue),
+      featureImportances: encodeArray(a.featureImportances),
     };
   }
 
   static fromJSON(json: RandomForestJSON): RandomForestRegressor {
     if (json?.kind !== 'random-forest-regressor' || json.version !== 1) throw new InvalidInputError('not a serialised random-forest-regressor (version 1)');
-    const offsets = decodeInt32(json.treeOffsets);
-    const feature = decodeInt32(json.feature);
-    const total = offsets[json.nTrees];
-    if (offsets.length !== json.nTrees + 1 || total !== feature.length) throw new InvalidInputError('serialised random forest: inconsistent tree offsets');
-    const o = resolveOptions({ ...json.options, maxDepth: json.options.maxDepth ?? undefined });
-    return new RandomForestRegressor(
-      json.nFeatures,
-      json.nTrees,
-      o,
-      offsets,
-      decodeInt32(json.leafCounts),
-      feature,
-      decodeFloat64(json.threshold),
-      decodeInt32(json.left),
-      decodeInt32(json.right),
-      decodeFloat64(json.value),
-      decodeFloat64(json.featureImportances),
-    );
+    return RandomForestRegressor.fromArrays({
+      nFeatures: json.nFeatures,
+      nTrees: json.nTrees,
+      options: json.options,
+      treeOffsets: decodeInt32(json.treeOffsets),
+      leafCounts: decodeInt32(json.leafCounts),
+      feature: decodeInt32(json.feature),
+      threshold: decodeFloat64(json.threshold),
+      next: decodeInt32(json.next),
+      leafValue: decodeFloat64(json.leafValue),
+      featureImportances: decodeFloat64(json.featureImportances),
+    });
   }
 }

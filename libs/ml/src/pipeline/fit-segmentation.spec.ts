@@ -81,17 +81,25 @@ describe('fitSegmentation', () => {
     expect(ev.agreement.embeddingAverageGmm).toBeGreaterThan(0.9);
   });
 
-  it('round-trips the model through JSON and assigns identically after loading', () => {
-    const loaded = SegmentationModel.fromJSON(JSON.parse(JSON.stringify(fit.model.toJSON())));
+  it('round-trips the model through JSON (trees regrown on load, or included) and assigns identically after loading', () => {
     const fresh = groups(20, 5).X;
     const a = fit.model.assign(fresh);
-    const b = loaded.assign(fresh);
-    expect(Array.from(b.labels)).toEqual(Array.from(a.labels));
-    expect(Array.from(b.neighbours)).toEqual(Array.from(a.neighbours));
-    expect(Array.from(loaded.labels)).toEqual(Array.from(fit.model.labels));
-    expect(loaded.k).toBe(fit.k);
-    expect(loaded.curve.map((p) => p.silhouette)).toEqual(fit.curve.map((p) => p.silhouette));
-    expect(Array.from(loaded.gmm.predict(loaded.embedding))).toEqual(Array.from(fit.labels));
+    const small = JSON.stringify(fit.model.toJSON());
+    const full = JSON.stringify(fit.model.toJSON({ forest: 'include' }));
+    expect(small.length * 3).toBeLessThan(full.length);
+    for (const doc of [small, full]) {
+      const loaded = SegmentationModel.fromJSON(JSON.parse(doc));
+      expect(loaded.forest.toJSON()).toEqual(fit.model.forest.toJSON());
+      const b = loaded.assign(fresh);
+      expect(Array.from(b.labels)).toEqual(Array.from(a.labels));
+      expect(Array.from(b.neighbours)).toEqual(Array.from(a.neighbours));
+      expect(b.neighbourIds).toEqual(a.neighbourIds);
+      expect(Array.from(loaded.labels)).toEqual(Array.from(fit.model.labels));
+      expect(loaded.k).toBe(fit.k);
+      expect(loaded.curve.map((p) => p.silhouette)).toEqual(fit.curve.map((p) => p.silhouette));
+      expect(Array.from(loaded.gmm.predict(loaded.embedding))).toEqual(Array.from(fit.labels));
+    }
+    expect(() => SegmentationModel.fromJSON({ ...JSON.parse(small), kind: 'x' })).toThrow(/not a serialised segmentation-model/);
   });
 
   it('fits on a sample and assigns the other rows when the input exceeds fitSampleSize (k chosen on a smaller sample)', async () => {

@@ -167,7 +167,7 @@ async function fitStages(
   timings.selectK = now() - t;
   timings.gmm = best.gmmMs;
   timings.silhouette = best.silhouetteMs;
-  const model = new SegmentationModel(o, forest, X, best.labels, embedding, best.gmm, best.k, best.silhouette, best.curve, ids, leafIndex);
+  const model = new SegmentationModel(o, forest, X, Float64Array.from(y), best.labels, embedding, best.gmm, best.k, best.silhouette, best.curve, ids, leafIndex);
 
   let labels = best.labels;
   if (sampled) {

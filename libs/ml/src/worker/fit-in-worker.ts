@@ -1,6 +1,6 @@
 import { InvalidInputError, Matrix } from '../core/matrix';
 import { ProgressListener, SegmentationFit, StageTimings } from '../pipeline/fit-segmentation';
-import { KCurvePoint, SegmentationModel, SegmentationModelJSON } from '../pipeline/segmentation.model';
+import { KCurvePoint, SegmentationModel, SegmentationModelTransfer } from '../pipeline/segmentation.model';
 import { SegmentationOptions } from '../pipeline/segmentation.options';
 import { startWorker } from './ts-worker';
 
@@ -16,7 +16,7 @@ export type SegmentationWorkerMessage =
   | { type: 'progress'; stage: Parameters<ProgressListener>[0]; detail?: Parameters<ProgressListener>[1] }
   | {
       type: 'done';
-      model: SegmentationModelJSON;
+      model: SegmentationModelTransfer;
       labels: Int32Array;
       fittedRows: Int32Array;
       k: number;
@@ -54,7 +54,7 @@ export function fitSegmentationInWorker(
       } else if (m.type === 'done') {
         finish(() => {
           try {
-            const model = SegmentationModel.fromJSON(m.model);
+            const model = SegmentationModel.fromTransfer(m.model);
             resolve({ model, labels: m.labels, fittedRows: m.fittedRows, k: m.k, silhouette: m.silhouette, curve: model.curve, timings: m.timings });
           } catch (e) {
             reject(e instanceof Error ? e : new Error(String(e)));

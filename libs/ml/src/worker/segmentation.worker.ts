@@ -12,9 +12,7 @@ fitSegmentation(matrix(req.rows, req.cols, req.data), req.target, req.options, (
   .then((fit) => {
     const labels = fit.labels;
     const fittedRows = fit.fittedRows;
-    post(
-      { type: 'done', model: fit.model.toJSON(), labels, fittedRows, k: fit.k, silhouette: fit.silhouette, curve: [...fit.curve], timings: fit.timings },
-      [labels.buffer as ArrayBuffer, fittedRows.buffer as ArrayBuffer],
-    );
+    // typed arrays go by structured clone (the model's arrays may be views shared with the result, so no transfer list)
+    post({ type: 'done', model: fit.model.toTransfer(), labels, fittedRows, k: fit.k, silhouette: fit.silhouette, curve: [...fit.curve], timings: fit.timings });
   })
   .catch((e: unknown) => post({ type: 'error', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) }));
