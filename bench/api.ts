@@ -25,10 +25,11 @@ import { ApiFixtures, type HistoryFixture, type LineFixture, type MembershipFixt
  *   lookup        GET /v1/customers/:id (random customer)     at --rate (1,000 req/s)
  *   insiders      GET /v1/insiders (12 filter/sort/page combos) at --rate
  *   grafana-year  POST /grafana/query segment_sizes + insiders entered/exited over 2011 (12 h buckets), --grafana-rate
+ *   *-serial      one connection back to back (service time without queueing) for lookup, insiders, grafana-year
  *   lookup-nocache the lookup on the SQL path (READ_MODEL_REFRESH_MS=0, CACHE_TTL_MS=0; a second server), at --nocache-rate
  *
  *   node -r @swc-node/register bench/api.ts [--customers 5000] [--rate 1000] [--duration 10] [--grafana-rate 50]
- *        [--nocache-rate 200] [--only lookup,insiders,grafana-year,lookup-nocache]
+ *        [--nocache-rate 200] [--only lookup,insiders,grafana-year,lookup-nocache,serial]
  */
 /** The part of autocannon's result this bench reads (the package ships no types). */
 interface AutocannonResult {
@@ -204,12 +205,13 @@ async function load(
   duration: number,
   request: () => { method?: 'GET' | 'POST'; path: string; body?: string },
 ): Promise<Figure> {
-  // Warm-up (connections, JIT, first queries), then the measured run.
+  // Warm-up (connections, JIT, first queries), then the measured run. rate 0 = one connection, back to back
+  // (service time without queueing).
   const opts = (d: number) => ({
     url,
-    connections: Math.max(10, Math.min(100, Math.ceil(rate / 20))),
+    connections: rate === 0 ? 1 : Math.max(4, Math.min(50, Math.ceil(rate / 100))),
     duration: d,
-    overallRate: rate,
+    ...(rate === 0 ? {} : { overallRate: rate }),
     headers: { 'content-type': 'application/json' },
     requests: [
       {
@@ -244,7 +246,7 @@ async function main(): Promise<void> {
   const duration = Number(arg('duration', '10'));
   const grafanaRate = Number(arg('grafana-rate', '50'));
   const nocacheRate = Number(arg('nocache-rate', '200'));
-  const only = arg('only', 'lookup,insiders,grafana-year,lookup-nocache').split(',');
+  const only = arg('only', 'lookup,insiders,grafana-year,lookup-nocache,serial').split(',');
   const dir = mkdtempSync(join(tmpdir(), 'insiders-bench-api-'));
   const random = rng(7);
   const pick = () => customerId(Math.floor(random() * customers));
@@ -270,10 +272,16 @@ async function main(): Promise<void> {
           let i = 0;
           figures.push(await load('insiders', url, rate, duration, () => ({ path: `/v1/insiders${listQueries[i++ % listQueries.length]}` })));
         }
+        const bodies = [grafanaBody(['segment_sizes']), grafanaBody(['insiders_entered', 'insiders_exited']), grafanaBody(['insiders_count'])];
         if (only.includes('grafana-year')) {
-          const bodies = [grafanaBody(['segment_sizes']), grafanaBody(['insiders_entered', 'insiders_exited']), grafanaBody(['insiders_count'])];
           let i = 0;
           figures.push(await load('grafana-year', url, grafanaRate, duration, () => ({ method: 'POST', path: '/grafana/query', body: bodies[i++ % bodies.length] })));
+        }
+        if (only.includes('serial')) {
+          let i = 0;
+          figures.push(await load('lookup-serial', url, 0, duration, () => ({ path: `/v1/customers/${pick()}` })));
+          figures.push(await load('insiders-serial', url, 0, duration, () => ({ path: `/v1/insiders${listQueries[i++ % listQueries.length]}` })));
+          figures.push(await load('grafana-year-serial', url, 0, duration, () => ({ method: 'POST', path: '/grafana/query', body: bodies[i++ % bodies.length] })));
         }
       } finally {
         await stopServer(child);

@@ -9,6 +9,7 @@ import {
   testApiConfig,
   type TestStore,
 } from '../support/api-fixtures';
+import { CustomerReadModel } from '../../apps/api/src/customers/customer-read-model';
 
 describe.each([
   ['SQL reads', '0'],
@@ -326,6 +327,24 @@ describe('API security options', () => {
       const fallback = (await app.inject({ url: '/v1/customers/12349/explanation' })).json();
       expect(fallback.source).toBe('api');
       expect(fallback.explanation.insider).toBe(false);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('read model: rebuilds only when the tables changed, and then serves the new rows', async () => {
+    const app = await createApiTestApp(store, { config: testApiConfig({ READ_MODEL_REFRESH_MS: '600000' }) });
+    try {
+      const model = app.get(CustomerReadModel);
+      const generation = model.generation;
+      await model.refresh();
+      expect(model.generation).toBe(generation);
+      expect((await app.inject({ url: '/v1/insiders' })).json().total).toBe(2);
+      await new ApiFixtures(store.client).memberships([{ customerId: '12397', segmentId: 0, isInsider: true, modelVersion: 2, updatedAt: '2011-12-09T00:00:00.000Z' }]);
+      expect((await app.inject({ url: '/v1/insiders' })).json().total).toBe(2);
+      await model.refresh();
+      expect(model.generation).toBe(generation + 1);
+      expect((await app.inject({ url: '/v1/insiders' })).json().items.map((i: { customerId: string }) => i.customerId)).toEqual(['12347', '12348', '12397']);
     } finally {
       await app.close();
     }

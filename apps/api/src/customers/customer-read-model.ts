@@ -66,6 +66,7 @@ export class CustomerReadModel implements OnModuleInit, OnModuleDestroy {
   private loading: Promise<void> | null = null;
   private timer?: NodeJS.Timeout;
   private builtAt = 0;
+  private builtFrom = '';
   /** Bumped by every rebuild: views derived from entries of an older generation are stale. */
   generation = 0;
   /** Customers moved by an event since the last rebuild (their derived views are stale). */
@@ -131,6 +132,9 @@ export class CustomerReadModel implements OnModuleInit, OnModuleDestroy {
 
   private async build(): Promise<void> {
     const started = Date.now();
+    // Skip the rebuild when nothing it reads has changed (events keep memberships current in between).
+    const fingerprint = (await Promise.all([this.features.fingerprint(), this.memberships.fingerprint()])).join('|');
+    if (this.entries && fingerprint === this.builtFrom) return;
     const count = await this.memberships.count();
     if (count > this.config.READ_MODEL_MAX_CUSTOMERS) {
       if (this.entries) this.logger.warn(`${count} customers > READ_MODEL_MAX_CUSTOMERS: serving from SQL`);
@@ -156,6 +160,7 @@ export class CustomerReadModel implements OnModuleInit, OnModuleDestroy {
     // The tables are written before segment-change events are published: the rebuilt model is authoritative.
     this.population = populationOf(features);
     this.entries = entries;
+    this.builtFrom = fingerprint;
     this.generation++;
     this.moved.clear();
     this.builtAt = Date.now();

@@ -158,6 +158,18 @@ export class FeaturesRepository {
     return rows[0] ? deriveFeatures(toAggregate(rows[0])) : null;
   }
 
+  /** Changes when the policy's states or the synthetic-customer numbering change (row counts; O(1) reads). */
+  async fingerprint(): Promise<string> {
+    const rows = await selectRows<Record<string, string>>(
+      this.clickhouse,
+      `SELECT (SELECT toString(count()) FROM customer_day_states WHERE policy = {policy:String}) AS s,
+              (SELECT toString(count()) FROM customer_activity) AS a,
+              (SELECT toString(max(last_changed_at)) FROM customer_activity) AS c`,
+      { policy: policyStateKey(this.policy) },
+    );
+    return JSON.stringify(rows[0] ?? {});
+  }
+
   /** Every customer's features (the configured policy). */
   async all(): Promise<CustomerFeatures[]> {
     const rs = await this.clickhouse.query({ query: readAggregatesSql(this.policy, { source: 'states' }), format: 'JSONCompactEachRow' });

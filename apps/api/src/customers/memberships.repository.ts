@@ -109,6 +109,16 @@ export class MembershipsRepository {
     return rows[0] ? toMembership(rows[0]) : null;
   }
 
+  /** Changes when memberships, RFM scores or history change (row counts and latest times; O(1) reads). */
+  async fingerprint(): Promise<string> {
+    const rows = await selectRows<Record<string, string | number | null>>(
+      this.clickhouse,
+      `SELECT (SELECT toString(count()) FROM memberships) AS m, (SELECT toString(max(updated_at)) FROM memberships) AS mt,
+              (SELECT toString(count()) FROM rfm_scores) AS r, (SELECT toString(count()) FROM membership_history) AS h`,
+    );
+    return JSON.stringify(rows[0] ?? {});
+  }
+
   async count(): Promise<number> {
     const rows = await selectRows<{ n: number | string }>(this.clickhouse, `SELECT count() AS n FROM memberships FINAL`);
     return Number(rows[0]?.n ?? 0);
