@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createEventBus, MemoryBus, type EventBus } from '@insiders/messaging';
+import { configureApiApp } from '../../api/src/api.bootstrap';
+import { loadApiConfig } from '../../api/src/api.config';
+import { ClustererService, loadClustererConfig } from '../../clusterer/src';
+import { FEATURES_SERVICE, loadFeaturesConfig, type FeaturesService } from '../../features/src';
+import { InvoiceLinePublisher, loadIngestConfig, replayFile } from '../../ingest/src';
+import { loadStandaloneConfig } from './standalone.config';
+import { standaloneModule, type StandaloneConfigs } from './standalone.module';
+
+const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+/**
+ * `npm start` — the embedded default: ingest, features, clusterer and API in one process, chDB in CHDB_PATH,
+ * events on the in-process bus (or on Kafka when KAFKA_BROKERS is set). At start it replays INSIDERS_REPLAY_FILE
+ * into an empty store and fits the first model, then serves the API, the Grafana datasource and /dashboard.
+ */
+export async function startStandalone(env: Record<string, string | undefined> = process.env): Promise<{
+  app: NestFastifyApplication;
+  bus: EventBus;
+  ready: Promise<void>;
+}> {
+  const configs: StandaloneConfigs = {
+    standalone: loadStandaloneConfig(env),
+    ingest: loadIngestConfig(env),
+    features: loadFeaturesConfig(env),
+    clusterer: loadClustererConfig(env),
+    api: loadApiConfig(env),
+  };
+  const { standalone } = configs;
+  const logger = new Logger('insiders');
+  const bus = await createEventBus(standalone, { memory: { maxBatch: 50_000 } });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    standaloneModule(configs, bus),
+    new FastifyAdapter({ trustProxy: configs.api.TRUST_PROXY, bodyLimit: 64 * 1024 * 1024 }),
+    { logger: LEVELS.slice(0, LEVELS.indexOf(standalone.LOG_LEVEL) + 1) },
+  );
+  configureApiApp(app, configs.api);
+  app.enableShutdownHooks();
+  await app.listen(configs.api.PORT, configs.api.HOST);
+  const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+  logger.log(`API on ${url}/v1 · dashboard ${url}/dashboard · OpenAPI ${url}/docs · bus: ${bus.kind}`);
+
+  const ready = initialLoad(app, bus, configs, logger);
+  return { app, bus, ready };
+}
+
+/** Start-up replay into an empty store, then the first fit, so that a fresh `make run` shows segments. */
+async function initialLoad(app: NestFastifyApplication, bus: EventBus, configs: StandaloneConfigs, logger: Logger): Promise<void> {
+  const { standalone } = configs;
+  const features = app.get<FeaturesService>(FEATURES_SERVICE);
+  const stored = (await features.readFeatures()).length;
+  const replay = standalone.INSIDERS_REPLAY === 'always' || (standalone.INSIDERS_REPLAY === 'if-empty' && stored === 0);
+  if (replay) {
+    if (!existsSync(standalone.INSIDERS_REPLAY_FILE)) throw new Error(`INSIDERS_REPLAY_FILE: no file ${standalone.INSIDERS_REPLAY_FILE}`);
+    logger.log(`replaying ${standalone.INSIDERS_REPLAY_FILE}${standalone.INSIDERS_REPLAY_LIMIT ? ` (first ${standalone.INSIDERS_REPLAY_LIMIT} lines)` : ''}`);
+    const result = await replayFile(standalone.INSIDERS_REPLAY_FILE, app.get(InvoiceLinePublisher), {
+      limit: standalone.INSIDERS_REPLAY_LIMIT || undefined,
+    });
+    logger.log(`replayed ${result.rows} lines: ${result.accepted} accepted + ${result.deadLettered} dead-lettered (${Math.round(result.rate)} lines/s)`);
+    if (bus instanceof MemoryBus) await bus.drained();
+  }
+  if (standalone.INSIDERS_INITIAL_REFIT) {
+    const refit = await app.get(ClustererService).runRefit('initial', 'start-up');
+    logger.log(`model ${refit.version ?? '?'}: ${refit.status}`);
+  }
+}
+
+if (require.main === module) {
+  startStandalone()
+    .then(({ ready }) => ready)
+    .catch((error: unknown) => {
+      console.error(error instanceof Error ? error.stack ?? error.message : error);
+      process.exit(1);
+    });
+}
