@@ -67,8 +67,8 @@ describe('KafkaBus', () => {
     expect(new Set(received.map((m) => m.partition)).size).toBe(3);
   });
 
-  it('keeps per-key order across partitions with partitions consumed concurrently', async () => {
-    const bus = newBus({ partitionsConsumedConcurrently: 3, maxBytesPerPartition: 4096 });
+  it.each([1, 3])('keeps per-key order across partitions (%i producer shards, partitions consumed concurrently)', async (producerShards) => {
+    const bus = newBus({ partitionsConsumedConcurrently: 3, maxBytesPerPartition: 4096, producerShards });
     const topic = await createUniqueTopic('bus-order', 6, brokers);
     const keys = Array.from({ length: 24 }, (_, k) => `key-${k}`);
     const perKey = 40;
@@ -103,7 +103,8 @@ describe('KafkaBus', () => {
   });
 
   it('redelivers the same batch to a handler that throws and commits nothing until it succeeds', async () => {
-    const bus = newBus({ retryDelayMs: 50, retryMaxDelayMs: 200 });
+    const logged: string[] = [];
+    const bus = newBus({ retryDelayMs: 50, retryMaxDelayMs: 200, logger: (level, message, extra) => logged.push(`${level} ${message} ${extra?.error}`) });
     const topic = await createUniqueTopic('bus-fail', 1, brokers);
     const groupId = uniqueName('g');
     await bus.publish(topic, Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: `m${i}` })));
@@ -120,6 +121,7 @@ describe('KafkaBus', () => {
     expect(await committedOffsets(groupId, topic, brokers)).toEqual(new Map());
     // every attempt saw the same first messages: nothing was skipped
     for (const attempt of attempts) expect(attempt[0]).toBe('m0');
+    expect(logged.some((l) => l.startsWith('warn handler failed') && l.endsWith('storage down'))).toBe(true);
     healthy = true;
     await expectEventually(() => expect(delivered).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`)));
     await expectEventually(async () => expect(await committedOffsets(groupId, topic, brokers)).toEqual(new Map([[0, 10n]])));
@@ -129,7 +131,7 @@ describe('KafkaBus', () => {
   it('gives an uncommitted batch to the next consumer of the group when the failing one stops', async () => {
     const topic = await createUniqueTopic('bus-fail-restart', 1, brokers);
     const groupId = uniqueName('g');
-    const first = newBus({ retryDelayMs: 50 });
+    const first = newBus({ retryDelayMs: 50, logger: () => undefined });
     await first.publish(topic, [{ key: 'k', value: 'a' }, { key: 'k', value: 'b' }]);
     let failures = 0;
     const failing = await first.subscribe({ topic, groupId }, async () => {

@@ -6,6 +6,8 @@ import {
   type IHeaders,
   Kafka,
   type LogEntry,
+  type Message,
+  type PartitionMetadata,
   logLevel as KafkaLogLevel,
   Partitioners,
   type Producer,
@@ -32,7 +34,7 @@ export interface KafkaBusOptions {
   clientId?: string;
   /**
    * Producer compression. kafkajs has only GZIP built in; on this kind of machine gzip costs more CPU than it
-   * saves on a loopback/LAN link (see bench/kafka-bus.bench.ts), so the default is none.
+   * saves on a loopback/LAN link (scripts/kafka/bus-throughput.ts), so the default is none.
    */
   compression?: KafkaCompression;
   /** A publish call is sent as sequential produce requests of at most this many messages (default 10,000). */
@@ -42,6 +44,13 @@ export interface KafkaBusOptions {
    * under the broker's default message.max.bytes (1 MB) even when all keys of a chunk land in one partition.
    */
   publishChunkBytes?: number;
+  /**
+   * Idempotent producers a publish is spread over, by partition (default 1). kafkajs sends one request at a time
+   * per idempotent producer and broker; with two, encoding one request can overlap the broker writing the other
+   * (only worth it when the client has a spare core: kafkajs' encoding, not the broker, is the bottleneck).
+   * Per-key (per-partition) order is kept: a partition always goes through the same producer.
+   */
+  producerShards?: number;
   /** Partitions one subscription processes at the same time (kafkajs partitionsConsumedConcurrently, default 1). */
   partitionsConsumedConcurrently?: number;
   /** Consumer group session timeout (default 30 s); the bus heartbeats while a handler runs. */
@@ -144,9 +153,10 @@ export function nextOffset(lastOffset: string): string {
  *
  * Producer: idempotent (acks=all, unlimited retries, sequence numbers so a retried request is not written
  * twice), messages keyed (the Java-compatible murmur2 partitioner, so per-key order holds and other clients
- * agree on the partition), a publish split into sequential produce requests of bounded size. kafkajs keeps one
- * produce request in flight per broker for an idempotent producer, so publishes are serialized here instead
- * of queueing on kafkajs' lock (which times out after 65 s).
+ * agree on the partition), a publish split into produce requests of bounded size. kafkajs keeps one produce
+ * request in flight per broker for an idempotent producer, so a publish is spread by partition over
+ * `producerShards` producers whose requests overlap, and publishes are serialized here instead of queueing on
+ * kafkajs' lock (which times out after 65 s).
  *
  * Consumer: one kafkajs consumer per subscription, `eachBatch` with auto-commit and auto-resolve off. The
  * batch's last offset + 1 is committed only after the handler resolves; the bus heartbeats while the handler
@@ -159,7 +169,9 @@ export class KafkaBus implements EventBus {
   private readonly kafka: Kafka;
   private readonly log: KafkaBusLogger;
   private readonly level: number;
-  private producerReady?: Promise<Producer>;
+  private readonly producers: (Promise<Producer> | undefined)[] = [];
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private readonly partitionCache = new Map<string, { at: number; partitions: PartitionMetadata[] }>();
   private adminReady?: Promise<Admin>;
   private publishQueue: Promise<unknown> = Promise.resolve();
   private readonly subscriptions = new Set<Subscription>();
@@ -185,7 +197,11 @@ export class KafkaBus implements EventBus {
           delete extra.message;
           delete extra.timestamp;
           delete extra.logger;
-          this.log(fromKafkaLevel(level), `${namespace ? `${namespace}: ` : ''}${log.message}`, extra);
+          // kafkajs logs every error response at ERROR, also the retriable ones it then retries (leader moved,
+          // coordinator loading); a request that finally fails reaches the caller as an exception anyway
+          const mapped = fromKafkaLevel(level);
+          const retried = mapped === 'error' && namespace === 'Connection' && log.message.startsWith('Response ');
+          this.log(retried ? 'warn' : mapped, `${namespace ? `${namespace}: ` : ''}${log.message}`, extra);
         },
     });
   }
@@ -199,17 +215,41 @@ export class KafkaBus implements EventBus {
   }
 
   private async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    const producer = await this.connectedProducer();
-    const compression = this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-    const chunks = chunkMessages(messages, this.options.publishChunkMessages ?? 10_000, this.options.publishChunkBytes ?? 900_000);
-    for (const chunk of chunks) {
-      await producer.send({
-        topic,
-        acks: -1,
-        compression,
-        messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      });
+    const shards = Math.max(1, this.options.producerShards ?? 1);
+    if (shards === 1) {
+      await this.sendChunks(0, topic, messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })));
+      return;
     }
+    // Partition here (same partitioner kafkajs would use) and give every partition to one producer, so that
+    // produce requests of different producers overlap while each partition's messages stay in order.
+    const partitions = await this.partitionsOf(topic);
+    const byShard: Message[][] = Array.from({ length: shards }, () => []);
+    for (const m of messages) {
+      const message: Message = { key: m.key, value: m.value, headers: m.headers };
+      const partition = this.partitioner({ topic, partitionMetadata: partitions, message });
+      message.partition = partition;
+      byShard[partition % shards]!.push(message);
+    }
+    await Promise.all(byShard.map((shard, i) => (shard.length > 0 ? this.sendChunks(i, topic, shard) : Promise.resolve())));
+  }
+
+  private async sendChunks(shard: number, topic: string, messages: Message[]): Promise<void> {
+    const producer = await this.connectedProducer(shard);
+    const compression = this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    const chunks = chunkMessages(messages as OutgoingMessage[], this.options.publishChunkMessages ?? 10_000, this.options.publishChunkBytes ?? 900_000);
+    for (const chunk of chunks) await producer.send({ topic, acks: -1, compression, messages: chunk as Message[] });
+  }
+
+  /** Partition metadata of a topic, cached for a minute (a topic that gains partitions is picked up then). */
+  private async partitionsOf(topic: string): Promise<PartitionMetadata[]> {
+    const cached = this.partitionCache.get(topic);
+    if (cached && Date.now() - cached.at < 60_000) return cached.partitions;
+    const admin = await this.connectedAdmin();
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions = metadata.topics[0]?.partitions ?? [];
+    if (partitions.length === 0) throw new Error(`topic ${topic} has no partitions (does it exist? call ensureTopics)`);
+    this.partitionCache.set(topic, { at: Date.now(), partitions });
+    return partitions;
   }
 
   async subscribe(options: SubscribeOptions, handler: BatchHandler): Promise<Subscription> {
@@ -318,9 +358,25 @@ export class KafkaBus implements EventBus {
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length === 0) return;
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions ?? -1 })),
     });
+    // wait for every partition to have a leader; kafkajs' waitForLeaders gives up on the UNKNOWN_TOPIC_OR_PARTITION
+    // a busy broker answers right after creation
+    const names = missing.map((t) => t.topic);
+    const deadline = Date.now() + (this.options.requestTimeoutMs ?? 30_000);
+    for (;;) {
+      let ready = false;
+      try {
+        const metadata = await admin.fetchTopicMetadata({ topics: names });
+        ready = metadata.topics.length === names.length && metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      } catch (error) {
+        if (!(error instanceof Error && (error as { retriable?: boolean }).retriable)) throw error;
+      }
+      if (ready) return;
+      if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no partition leaders after creation`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   async ping(): Promise<void> {
@@ -334,32 +390,34 @@ export class KafkaBus implements EventBus {
     this.closed = true;
     await Promise.allSettled([...this.subscriptions].map((s) => s.stop()));
     await this.publishQueue;
-    const producer = this.producerReady ? await this.producerReady.catch(() => undefined) : undefined;
+    const producers = await Promise.all(this.producers.map((p) => (p ? p.catch(() => undefined) : Promise.resolve(undefined))));
     const admin = this.adminReady ? await this.adminReady.catch(() => undefined) : undefined;
-    await Promise.allSettled([producer?.disconnect(), admin?.disconnect()]);
+    await Promise.allSettled([...producers.map((p) => p?.disconnect()), admin?.disconnect()]);
   }
 
   private assertOpen(): void {
     if (this.closed) throw new Error('KafkaBus is closed');
   }
 
-  private connectedProducer(): Promise<Producer> {
-    if (!this.producerReady) {
+  private connectedProducer(shard: number): Promise<Producer> {
+    let ready = this.producers[shard];
+    if (!ready) {
       const producer = this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 5,
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
       });
-      this.producerReady = producer.connect().then(
+      ready = producer.connect().then(
         () => producer,
         (error: unknown) => {
-          this.producerReady = undefined;
+          this.producers[shard] = undefined;
           throw error;
         },
       );
+      this.producers[shard] = ready;
     }
-    return this.producerReady;
+    return ready;
   }
 
   private connectedAdmin(): Promise<Admin> {

@@ -1,4 +1,5 @@
 import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { expectEventually } from './eventually';
 import { uniqueName } from './names';
 
 /**
@@ -34,10 +35,19 @@ async function withAdmin<T>(brokers: string[] | undefined, use: (admin: Admin) =
   }
 }
 
-/** Creates `topic` with `partitions` partitions (replication 1) and waits for its leaders. */
+/** Creates `topic` with `partitions` partitions (replication 1) and waits until every partition has a leader. */
 export async function createTopic(topic: string, partitions = 1, brokers?: string[]): Promise<string> {
   await withAdmin(brokers, async (admin) => {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+    await admin.createTopics({ waitForLeaders: false, topics: [{ topic, numPartitions: partitions }] });
+    // kafkajs' own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a busy broker answers at first
+    await expectEventually(
+      async () => {
+        const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+        const parts = metadata.topics[0]?.partitions ?? [];
+        if (parts.length !== partitions || parts.some((p) => p.leader < 0)) throw new Error(`topic ${topic} has no leaders yet`);
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
   });
   return topic;
 }

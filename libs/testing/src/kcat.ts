@@ -25,17 +25,23 @@ export interface KcatMessage {
 
 /**
  * Produces messages with `kcat -P` (acks=all). Keys and values may contain newlines; they must not contain
- * the ASCII unit/record separators used as delimiters. A null key is sent as a NULL key.
+ * the ASCII unit/record separators used as delimiters. A null key is sent as a NULL key. `config` passes
+ * librdkafka properties (-X), e.g. `{ partitioner: 'murmur2_random' }` to partition keys like the Java client.
  */
 export async function kcatProduce(
   brokers: string[],
   topic: string,
   messages: KcatMessage[],
-  { headers = {}, partition }: { headers?: Record<string, string>; partition?: number } = {},
+  {
+    headers = {},
+    partition,
+    config = {},
+  }: { headers?: Record<string, string>; partition?: number; config?: Record<string, string> } = {},
 ): Promise<void> {
   const args = ['-P', '-b', brokers.join(','), '-t', topic, '-K', KEY_DELIMITER, '-D', MESSAGE_DELIMITER, '-Z', '-X', 'acks=all', '-q'];
   if (partition !== undefined) args.push('-p', String(partition));
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
+  for (const [k, v] of Object.entries(config)) args.push('-X', `${k}=${v}`);
   const input = messages.map((m) => `${m.key ?? ''}${KEY_DELIMITER}${m.value}`).join(MESSAGE_DELIMITER);
   await new Promise<void>((resolve, reject) => {
     const child = spawn('kcat', args, { stdio: ['pipe', 'ignore', 'pipe'] });
