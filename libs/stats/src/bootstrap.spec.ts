@@ -1,5 +1,5 @@
 import { bootstrapDifference, medianInPlace } from './bootstrap';
-import { median } from './descriptive';
+import { median, quantileSorted } from './descriptive';
 import { welchTTest } from './hypothesis-tests';
 import { SeededRandom } from './random';
 
@@ -17,6 +17,25 @@ describe('bootstrapDifference', () => {
       const xs = Array.from({ length: n }, () => Math.round(rng.next() * 20));
       expect(medianInPlace(Float64Array.from(xs))).toBe(median(xs));
     }
+  });
+
+  it('resampled medians equal the medians of explicitly drawn resamples', () => {
+    // the counting shortcut must give exactly the median of the values drawn with the same random stream
+    const a = [5, 1, 9, 3, 3, 7, 2, 8];
+    const b = [4, 4, 6, 1, 0];
+    const boot = bootstrapDifference(a, b, { statistic: 'median', resamples: 50, seed: 3 });
+    const A = [...a].sort((x, y) => x - y);
+    const B = [...b].sort((x, y) => x - y);
+    const rng = new SeededRandom(3);
+    const diffs: number[] = [];
+    for (let r = 0; r < 50; r++) {
+      const ra = A.map(() => A[rng.int(A.length)]!);
+      const rb = B.map(() => B[rng.int(B.length)]!);
+      diffs.push(median(ra) - median(rb));
+    }
+    diffs.sort((x, y) => x - y);
+    expect(boot.ci[0]).toBeCloseTo(quantileSorted(diffs, 0.025), 12);
+    expect(boot.ci[1]).toBeCloseTo(quantileSorted(diffs, 0.975), 12);
   });
 
   it('is reproducible by seed and differs across seeds', () => {

@@ -72,7 +72,7 @@ export const DEFAULT_REPORT_OPTIONS: ReportOptions = {
   holdout: 3,
   level: 0.8,
   confidence: 0.95,
-  resamples: 2000,
+  resamples: 1000,
   seed: 42,
 };
 

@@ -8,6 +8,8 @@ export interface ReportSettings extends ReportOptions {
   policy: CleaningPolicy;
   /** Reuse a computed report while the model and memberships are unchanged, for at most this long. */
   cacheTtlMs: number;
+  /** Reuse a computed report this long even when memberships changed (live assignment changes them constantly). */
+  minRefreshMs: number;
   /** Most customers the dashboard's map draws (an even sample beyond). */
   mapMaxPoints: number;
 }
@@ -24,7 +26,8 @@ function methodOf(v: unknown): ReportOptions['forecastMethod'] {
  * Settings from the API configuration. Optional variables (documented in docs/report.md) fall back to defaults, so
  * the report works with a configuration that only has FEATURE_POLICY:
  *   REPORT_FORECAST_METHOD (auto), REPORT_FORECAST_HORIZON (3), REPORT_BACKTEST_HOLDOUT (3), REPORT_INTERVAL_LEVEL (0.8), REPORT_BOOTSTRAP_RESAMPLES
- *   (2000), REPORT_SEED (42), REPORT_CACHE_TTL_MS (60000), DASHBOARD_MAP_MAX_POINTS (6000).
+ *   (1000), REPORT_SEED (42), REPORT_CACHE_TTL_MS (300000), REPORT_MIN_REFRESH_MS (15000),
+ *   DASHBOARD_MAP_MAX_POINTS (6000).
  */
 export function reportSettingsFrom(config: object): ReportSettings {
   const c = config as Record<string, unknown>;
@@ -45,7 +48,8 @@ export function reportSettingsFrom(config: object): ReportSettings {
     resamples: num('REPORT_BOOTSTRAP_RESAMPLES', DEFAULT_REPORT_OPTIONS.resamples, (v) => int(v) && v <= 100_000),
     forecastMethod: methodOf(c.REPORT_FORECAST_METHOD),
     seed: num('REPORT_SEED', DEFAULT_REPORT_OPTIONS.seed, (v) => Number.isInteger(v)),
-    cacheTtlMs: num('REPORT_CACHE_TTL_MS', 60_000, (v) => v >= 0),
+    cacheTtlMs: num('REPORT_CACHE_TTL_MS', 300_000, (v) => v >= 0),
+    minRefreshMs: num('REPORT_MIN_REFRESH_MS', 15_000, (v) => v >= 0),
     mapMaxPoints: num('DASHBOARD_MAP_MAX_POINTS', 6_000, (v) => int(v) && v <= 200_000),
   };
 }

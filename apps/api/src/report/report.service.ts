@@ -7,8 +7,9 @@ import type { Report } from './report.types';
 
 /**
  * Computes the business report live from the tables. The computation (a full customer scan, bootstrap, forecast
- * backtests) takes a second or so on the seed data, so the result is reused while the active model and the
- * memberships are unchanged, for at most `cacheTtlMs`.
+ * backtests) takes one to two seconds on the seed data set, so a computed report is reused: always for
+ * `minRefreshMs` (incremental assignment changes memberships all the time), and while the active model and the
+ * memberships are unchanged for at most `cacheTtlMs`. A new active model is never served from the cache.
  */
 @Injectable()
 export class ReportService {
@@ -23,7 +24,12 @@ export class ReportService {
     const [model, stamp] = await Promise.all([this.repository.activeModel(), this.repository.membershipsStamp()]);
     const key = `${model?.version ?? 'none'}|${stamp}`;
     const now = Date.now();
-    if (this.cached && this.cached.key === key && now - this.cached.at < this.settings.cacheTtlMs) return this.cached.report;
+    const c = this.cached;
+    if (c) {
+      const age = now - c.at;
+      const sameModel = c.key.split('|')[0] === key.split('|')[0];
+      if ((c.key === key && age < this.settings.cacheTtlMs) || (sameModel && age < this.settings.minRefreshMs)) return c.report;
+    }
     const report = this.compute(model);
     this.cached = { key, at: now, report };
     report.catch(() => {
