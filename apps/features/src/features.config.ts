@@ -13,6 +13,10 @@ export const featuresConfigSchema = z.object({
   /** Consume the invoice-lines topic (false: serve reads only). */
   FEATURES_CONSUME: env.bool(true),
   FEATURES_HTTP_PORT: env.int(3002, { min: 0, max: 65535 }),
+  /** Consumer group session timeout: how long a dead consumer holds its partitions (broker minimum 6 s). */
+  FEATURES_KAFKA_SESSION_TIMEOUT_MS: env.int(30_000, { min: 1_000 }),
+  /** Most bytes fetched per partition per request: the upper bound of one batch (one storage insert). */
+  FEATURES_KAFKA_MAX_BYTES_PER_PARTITION: env.int(16 * 1024 * 1024, { min: 1024 }),
   FEATURES_MAX_ABS_QUANTITY: env.int(1_000_000, { min: 1 }),
   FEATURES_MIN_UNIT_PRICE: env.number(-100_000),
   FEATURES_MAX_UNIT_PRICE: env.number(100_000),

@@ -3,7 +3,7 @@ import { decodeInvoiceLine, invoiceLineKey, type InvoiceLineEvent } from '@insid
 import { quarantineReason, type CleaningPolicy, type QuarantineBounds } from '@insiders/features-core';
 import type { ConsumedBatch } from '@insiders/messaging';
 import type { MetricsRegistry } from '@insiders/observability';
-import { chTime, type FeaturesRepository, type FirstSeenRow, type InvoiceLineRow, type QuarantineRow } from './features.repository';
+import { chTime, type FeaturesRepository, type FirstSeenRow, type QuarantineRow } from './features.repository';
 
 export interface BatchOutcome {
   received: number;
@@ -52,7 +52,7 @@ export class InvoiceLinesProcessor {
     const started = this.clock();
     const ingestedAt = chTime(started);
     const quarantine: QuarantineRow[] = [];
-    const byId = new Map<string, InvoiceLineRow>();
+    const byId = new Map<string, { offset: string; event: InvoiceLineEvent }>();
     let received = 0;
     for (const m of batch.messages) {
       received++;
@@ -60,76 +60,36 @@ export class InvoiceLinesProcessor {
       try {
         event = decodeInvoiceLine(m.value);
       } catch (e) {
-        quarantine.push({
-          event_id: `${batch.topic}:${batch.partition}:${m.offset}`,
-          reason: `undecodable: ${(e as Error).message}`,
-          payload: m.value.toString('utf8'),
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: m.offset,
-          quarantined_at: ingestedAt,
-        });
+        quarantine.push(this.quarantineRow(batch, m.offset, `${batch.topic}:${batch.partition}:${m.offset}`, `undecodable: ${(e as Error).message}`, m.value, ingestedAt));
         continue;
       }
       const reason = quarantineReason(event, this.bounds, started);
       if (reason !== null) {
-        quarantine.push({
-          event_id: event.eventId,
-          reason,
-          payload: m.value.toString('utf8'),
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: m.offset,
-          quarantined_at: ingestedAt,
-        });
+        quarantine.push(this.quarantineRow(batch, m.offset, event.eventId, reason, m.value, ingestedAt));
         continue;
       }
-      if (byId.has(event.eventId)) continue;
-      byId.set(event.eventId, {
-        event_id: event.eventId,
-        schema: event.schema,
-        invoice_no: event.invoiceNo,
-        stock_code: event.stockCode,
-        description: event.description,
-        quantity: event.quantity,
-        invoice_time: event.invoiceTime.slice(0, 23).replace('T', ' '),
-        unit_price: event.unitPrice,
-        customer_id: event.customerId,
-        country: event.country,
-        source: event.source ?? '',
-        source_line: event.sourceLine ?? 0,
-        customer_key: invoiceLineKey(event),
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: m.offset,
-        ingested_at: ingestedAt,
-        batch_seq: '0',
-      });
+      if (!byId.has(event.eventId)) byId.set(event.eventId, { offset: m.offset, event });
     }
-    const rows = [...byId.values()];
-    const keys = new Set<string>();
-    const firstSeen = new Map<string, FirstSeenRow>();
-    for (const r of rows) {
-      keys.add(r.customer_key);
-      const seen = firstSeen.get(r.customer_key);
-      if (!seen || r.invoice_time < seen.first_seen[0] || (r.invoice_time === seen.first_seen[0] && r.source_line < seen.first_seen[1])) {
-        firstSeen.set(r.customer_key, {
-          customer_key: r.customer_key,
-          anonymous: r.customer_id === null ? 1 : 0,
-          first_seen: [r.invoice_time, r.source_line],
-        });
+    const firstSeen = new Map<string, { anonymous: 0 | 1; time: string; line: number }>();
+    for (const { event } of byId.values()) {
+      const key = invoiceLineKey(event);
+      const line = event.sourceLine ?? 0;
+      const seen = firstSeen.get(key);
+      if (!seen || event.invoiceTime < seen.time || (event.invoiceTime === seen.time && line < seen.line)) {
+        firstSeen.set(key, { anonymous: event.customerId === null ? 1 : 0, time: event.invoiceTime, line });
       }
     }
-    const customerKeys = [...keys];
+    const customerKeys = [...firstSeen.keys()];
     const existing = await this.repository.existingEventIds([...byId.keys()]);
-    const fresh = existing.size === 0 ? rows : rows.filter((r) => !existing.has(r.event_id));
+    const fresh = existing.size === 0 ? [...byId.values()] : [...byId.values()].filter((l) => !existing.has(l.event.eventId));
     await this.repository.insertQuarantine(quarantine);
-    await this.repository.recordFirstSeen([...firstSeen.values()]);
+    await this.repository.recordFirstSeen(
+      [...firstSeen].map(([customer_key, f]): FirstSeenRow => ({ customer_key, anonymous: f.anonymous, first_seen: [f.time.slice(0, 23).replace('T', ' '), f.line] })),
+    );
     if (fresh.length > 0) {
-      const seq = this.nextBatchSeq();
-      for (const r of fresh) r.batch_seq = seq;
-      await this.repository.insertLines(fresh);
-      await this.applyBatch(seq, fresh.length);
+      const batchSeq = this.nextBatchSeq();
+      await this.repository.insertLines({ topic: batch.topic, partition: batch.partition, ingestedAtMs: started, batchSeq, lines: fresh });
+      await this.applyBatch(batchSeq, fresh.length);
     }
     await this.repository.markChanged(customerKeys, this.clock());
 
@@ -141,6 +101,10 @@ export class InvoiceLinesProcessor {
     };
     this.record(batch, outcome, started);
     return outcome;
+  }
+
+  private quarantineRow(batch: ConsumedBatch, offset: string, eventId: string, reason: string, value: Buffer, at: string): QuarantineRow {
+    return { event_id: eventId, reason, payload: value.toString('utf8'), topic: batch.topic, partition: batch.partition, offset, quarantined_at: at };
   }
 
   /** States for every maintained policy, then the batch is marked applied. Idempotent (see FeaturesRepository.applyBatch). */

@@ -1,0 +1,190 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { encodeInvoiceLine, invoiceLineKey, type InvoiceLineEvent } from '@insiders/events';
+import { DEFAULT_QUARANTINE_BOUNDS, policyPreset } from '@insiders/features-core';
+import { KafkaBus } from '@insiders/messaging';
+import { MetricsRegistry } from '@insiders/observability';
+import { openClickHouse } from '@insiders/storage';
+import { FeaturesRepository } from '../apps/features/src/features.repository';
+import { FeaturesService } from '../apps/features/src/features.service';
+import { InvoiceLinesProcessor } from '../apps/features/src/invoice-lines.processor';
+import { readSeedEvents } from '../apps/features/src/testing/features.fixtures';
+
+/**
+ * bench/features: the features service on the whole seed data set (541,909 lines).
+ *   kafka    events/s from Kafka to queryable features: the file is published to a fresh topic first, then a
+ *            consumer (KafkaBus + InvoiceLinesProcessor, seed-ian states) reads it all; the clock stops when every
+ *            offset is committed and readFeatures() answers.
+ *   e2e      end-to-end time for the whole file: publish and consume at the same time, CSV events in memory →
+ *            Kafka → chDB → features readable.
+ *   read     time to read all customers' feature vectors (readFeatures) from the kafka stage's tables: seed-ian
+ *            (5,695 customers incl. synthetic) and strict (known customers only, ~4.3k).
+ *   million  the same read at N synthetic customers (default 1,000,000; 3 lines each, states built from raw).
+ * Prints every run and the medians. Kafka: KAFKA_BROKERS, else scripts/kafka.sh starts a broker (and stops it).
+ *
+ *   node -r @swc-node/register bench/features.ts [--runs 1] [--read-runs 5] [--customers 1000000] [--only kafka,e2e,read,million]
+ */
+const ROOT = join(__dirname, '..');
+Logger.overrideLogger(['error', 'warn']);
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+}
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+
+function startBroker(): { brokers: string[]; stop: () => void } {
+  if (process.env.KAFKA_BROKERS?.trim()) return { brokers: process.env.KAFKA_BROKERS.split(','), stop: () => undefined };
+  const env = { ...process.env, KAFKA_PORT: process.env.BENCH_KAFKA_PORT ?? '19292', KAFKA_CONTROLLER_PORT: '19293', KAFKA_STATE_DIR: join(ROOT, '.data/kafka-bench-features') };
+  const start = spawnSync('bash', [join(ROOT, 'scripts/kafka.sh'), 'start'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (start.status !== 0) throw new Error('could not start a Kafka broker (scripts/kafka.sh start)');
+  return { brokers: [start.stdout.trim().split('\n').pop()!], stop: () => void spawnSync('bash', [join(ROOT, 'scripts/kafka.sh'), 'stop'], { env, stdio: 'inherit' }) };
+}
+
+async function publishAll(bus: KafkaBus, topic: string, events: InvoiceLineEvent[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 50_000) {
+    await bus.publish(topic, events.slice(i, i + 50_000).map((e) => ({ key: invoiceLineKey(e), value: encodeInvoiceLine(e) })));
+  }
+}
+
+/** Consumes `topic` into a fresh database until `expected` lines are stored and features are readable; returns ms. */
+async function consumeAll(client: ClickHouseClient, database: string, brokers: string[], topic: string, expected: number, publish?: () => Promise<void>): Promise<{ ms: number; batches: number[] }> {
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  await client.command({ query: `USE ${database}` });
+  const repository = new FeaturesRepository(client);
+  await repository.migrate(database);
+  const seedIan = policyPreset('seed-ian');
+  const service = new FeaturesService(repository, seedIan, []);
+  const processor = new InvoiceLinesProcessor(repository, service.maintainedPolicies, DEFAULT_QUARANTINE_BOUNDS, new MetricsRegistry({ service: 'bench', defaultMetrics: false }));
+  await service.ensureStates();
+  const bus = new KafkaBus({ brokers, clientId: 'bench-features', logLevel: 'error', maxBytesPerPartition: 16 * 1024 * 1024 });
+  const batches: number[] = [];
+  let stored = 0;
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const started = performance.now();
+  const subscription = await bus.subscribe({ topic, groupId: `${topic}-consumer` }, async (batch) => {
+    const outcome = await processor.process(batch);
+    batches.push(batch.messages.length);
+    stored += outcome.inserted + outcome.duplicates + outcome.quarantined;
+    if (stored >= expected) finish();
+  });
+  const publishing = publish?.();
+  await done;
+  await publishing;
+  const features = await service.readFeatures();
+  const ms = performance.now() - started;
+  await subscription.stop();
+  await bus.close();
+  if (features.length !== 5_695) throw new Error(`expected 5,695 customers, got ${features.length}`);
+  if ((await repository.countLines()) !== expected) throw new Error('line count mismatch');
+  return { ms, batches };
+}
+
+async function timeReads(service: FeaturesService, policy: string | undefined, runs: number): Promise<{ customers: number; ms: number[] }> {
+  const ms: number[] = [];
+  let customers = 0;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    customers = (await service.readFeatures({ policy })).length;
+    ms.push(performance.now() - t);
+  }
+  return { customers, ms };
+}
+
+async function main(): Promise<void> {
+  const runs = Number(arg('runs', '1'));
+  const readRuns = Number(arg('read-runs', '5'));
+  const customers = Number(arg('customers', '1000000'));
+  const only = arg('only', 'kafka,e2e,read,million').split(',');
+  console.log(`bench/features — load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine`);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-features-'));
+  const client = await openClickHouse({ database: 'bench_features', chdbPath: dir });
+  const broker = only.some((s) => s === 'kafka' || s === 'e2e' || s === 'read') ? startBroker() : undefined;
+  let readDatabase: string | undefined;
+  try {
+    const events = broker ? await readSeedEvents() : [];
+    if (broker && only.includes('kafka')) {
+      const rates: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const topic = `bench-features-${Date.now().toString(36)}`;
+        const bus = new KafkaBus({ brokers: broker.brokers, clientId: 'bench-features-producer', logLevel: 'error' });
+        await bus.ensureTopics([{ topic, partitions: 3 }]);
+        await publishAll(bus, topic, events);
+        await bus.close();
+        const database = `bench_kafka_${r}`;
+        const { ms, batches } = await consumeAll(client, database, broker.brokers, topic, events.length);
+        readDatabase = database;
+        const rate = (events.length * 1000) / ms;
+        rates.push(rate);
+        console.log(`kafka  run ${r + 1}: ${fmt(events.length)} events Kafka → queryable features in ${(ms / 1000).toFixed(1)} s = ${fmt(rate)} events/s (${batches.length} batches, median ${fmt(median(batches))} messages)`);
+      }
+      console.log(`kafka  median: ${fmt(median(rates))} events/s (target ≥ 100,000)`);
+    }
+    if (broker && only.includes('e2e')) {
+      const times: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const topic = `bench-features-e2e-${Date.now().toString(36)}`;
+        const bus = new KafkaBus({ brokers: broker.brokers, clientId: 'bench-features-producer', logLevel: 'error' });
+        await bus.ensureTopics([{ topic, partitions: 3 }]);
+        const database = `bench_e2e_${r}`;
+        const { ms } = await consumeAll(client, database, broker.brokers, topic, events.length, () => publishAll(bus, topic, events));
+        await bus.close();
+        readDatabase ??= database;
+        times.push(ms);
+        console.log(`e2e    run ${r + 1}: whole file (events → Kafka → chDB → features readable) in ${(ms / 1000).toFixed(1)} s`);
+      }
+      console.log(`e2e    median: ${(median(times) / 1000).toFixed(1)} s for ${fmt(events.length)} events (${fmt((events.length * 1000) / median(times))} events/s)`);
+    }
+    if (readDatabase && only.includes('read')) {
+      await client.command({ query: `USE ${readDatabase}` });
+      const service = new FeaturesService(new FeaturesRepository(client), policyPreset('seed-ian'), [policyPreset('strict')]);
+      await service.ensureStates();
+      for (const policy of ['seed-ian', 'strict']) {
+        const { customers: n, ms } = await timeReads(service, policy, readRuns);
+        console.log(`read   ${policy}: ${fmt(n)} customers' feature vectors, runs ${ms.map((m) => m.toFixed(0)).join(', ')} ms → median ${median(ms).toFixed(0)} ms (target < 200 ms)`);
+      }
+    }
+    if (only.includes('million')) {
+      const database = 'bench_million';
+      await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+      await client.command({ query: `USE ${database}` });
+      const repository = new FeaturesRepository(client);
+      await repository.migrate(database);
+      const t = performance.now();
+      // N customers x 3 purchase lines on different days; states built from raw like a policy rebuild.
+      await client.command({
+        query: `INSERT INTO invoice_lines (event_id, schema, invoice_no, stock_code, description, quantity, invoice_time, unit_price, customer_id, country, source, source_line, customer_key, topic, partition, offset, ingested_at, batch_seq)
+          SELECT concat('synthetic:', toString(number)), 'invoice-line/v1', toString(1000000 + number), concat('P', toString(number % 3907)), NULL,
+                 1 + number % 12, toDateTime64('2017-01-01 00:00:00', 3, 'UTC') + toIntervalDay((intDiv(number, ${customers}) * 97 + number % 211) % 340),
+                 0.5 + (number % 100) / 10, toString(2000000 + number % ${customers}), 'United Kingdom', 'synthetic', number, toString(2000000 + number % ${customers}),
+                 'synthetic', 0, number, now64(3), 1
+          FROM numbers(${customers * 3})`,
+        clickhouse_settings: { wait_end_of_query: 1 },
+      });
+      const service = new FeaturesService(repository, policyPreset('seed-ian'), []);
+      await service.ensureStates();
+      console.log(`million: ${fmt(customers)} synthetic customers (${fmt(customers * 3)} lines) generated and states built in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      const { customers: n, ms } = await timeReads(service, undefined, Math.max(1, Math.min(readRuns, 3)));
+      if (n !== customers) throw new Error(`expected ${customers} customers, read ${n}`);
+      console.log(`read   ${fmt(n)} customers' feature vectors, runs ${ms.map((m) => m.toFixed(0)).join(', ')} ms → median ${median(ms).toFixed(0)} ms (target < 3,000 ms)`);
+    }
+  } finally {
+    await client.close();
+    broker?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
