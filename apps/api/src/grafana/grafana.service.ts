@@ -90,6 +90,7 @@ export class GrafanaService {
     const points = Math.min(q.maxDataPoints ?? 1_000, this.config.GRAFANA_MAX_POINTS);
     const bucketing: Bucketing = { unit: 'seconds', seconds: secondsFor(from, to, q.intervalMs, points) };
     const excluded = this.excludedSegments(q);
+    const memo = new Map<string, Promise<unknown>>();
     const out: Result[] = [];
     for (const [i, t] of q.targets.entries()) {
       if (t.hide) continue;
@@ -98,7 +99,7 @@ export class GrafanaService {
           { field: `targets.${i}.target`, message: `unknown target "${t.target ?? ''}" (known: ${this.search().join(', ')})` },
         ]);
       }
-      out.push(...(await this.run(t.target, t, from, to, bucketing, excluded)));
+      out.push(...(await this.run(t.target, t, from, to, bucketing, excluded, memo)));
     }
     return out;
   }
@@ -149,7 +150,13 @@ export class GrafanaService {
     to: number,
     bucketing: Bucketing,
     excluded: (name: string) => boolean,
+    memo: Map<string, Promise<unknown>>,
   ): Promise<Result[]> {
+    /** One query per kind per request (entered and exited share theirs). */
+    const once = <T>(key: string, load: () => Promise<T>): Promise<T> => {
+      if (!memo.has(key)) memo.set(key, load());
+      return memo.get(key) as Promise<T>;
+    };
     const selected = this.selectedSegments(t);
     const keep = (s: { segmentId: number; name: string }) => (!selected || selected.has(s.segmentId)) && !excluded(s.name);
     switch (name) {
@@ -163,7 +170,9 @@ export class GrafanaService {
       }
       case 'insiders_entered':
       case 'insiders_exited': {
-        const counts = new Map((await this.memberships.transitionCounts(from, to, bucketing)).map((c) => [c.t, c]));
+        const counts = new Map(
+          (await once('transitions', () => this.memberships.transitionCounts(from, to, bucketing))).map((c) => [c.t, c]),
+        );
         const field = name === 'insiders_entered' ? 'entered' : 'exited';
         return [
           {
