@@ -1,0 +1,129 @@
+import { Logger } from '@nestjs/common';
+import { encodeInvoiceLine, INVOICE_LINE_V1, type InvoiceLineEvent } from '@insiders/events';
+import { DEFAULT_QUARANTINE_BOUNDS, policyPreset } from '@insiders/features-core';
+import type { ConsumedBatch } from '@insiders/messaging';
+import { MetricsRegistry } from '@insiders/observability';
+import type { FeaturesRepository, FirstSeenRow, LinesInsert, QuarantineRow } from './features.repository';
+import { InvoiceLinesProcessor } from './invoice-lines.processor';
+
+Logger.overrideLogger(false);
+
+function event(n: number, overrides: Partial<InvoiceLineEvent> = {}): InvoiceLineEvent {
+  return {
+    schema: INVOICE_LINE_V1,
+    eventId: `f.csv:${n}`,
+    invoiceNo: `5000${n}`,
+    stockCode: '85123A',
+    description: 'HEART',
+    quantity: 6,
+    invoiceTime: `2017-01-0${1 + (n % 5)}T00:00:00.000Z`,
+    unitPrice: 2.55,
+    customerId: '17850',
+    country: 'United Kingdom',
+    source: 'replay:f.csv',
+    sourceLine: n,
+    ...overrides,
+  };
+}
+
+function batch(values: (InvoiceLineEvent | string)[]): ConsumedBatch {
+  return {
+    topic: 't',
+    partition: 0,
+    lag: 5,
+    messages: values.map((v, i) => ({ key: null, value: Buffer.from(typeof v === 'string' ? v : encodeInvoiceLine(v)), headers: {}, partition: 0, offset: String(i), timestamp: 0 })),
+  };
+}
+
+class FakeRepository {
+  calls: string[] = [];
+  stored = new Set<string>();
+  inserted: LinesInsert[] = [];
+  quarantined: QuarantineRow[] = [];
+  firstSeen: FirstSeenRow[] = [];
+  changed: string[] = [];
+  applied: string[] = [];
+  async existingEventIds(ids: readonly string[]) {
+    this.calls.push('exists');
+    return new Set(ids.filter((id) => this.stored.has(id)));
+  }
+  async insertLines(b: LinesInsert) {
+    this.calls.push('insert');
+    this.inserted.push(b);
+    for (const l of b.lines) this.stored.add(l.event.eventId);
+  }
+  async insertQuarantine(rows: QuarantineRow[]) {
+    this.calls.push('quarantine');
+    this.quarantined.push(...rows);
+  }
+  async recordFirstSeen(rows: FirstSeenRow[]) {
+    this.calls.push('firstSeen');
+    this.firstSeen.push(...rows);
+  }
+  async applyBatch(policy: { name: string }, seq: string) {
+    this.calls.push(`apply:${policy.name}`);
+    this.applied.push(seq);
+  }
+  async markBatchApplied() {
+    this.calls.push('applied');
+  }
+  async markChanged(keys: string[]) {
+    this.calls.push('changed');
+    this.changed.push(...keys);
+  }
+}
+
+describe('InvoiceLinesProcessor', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  const setup = () => {
+    const repo = new FakeRepository();
+    const metrics = new MetricsRegistry({ service: 'test', defaultMetrics: false });
+    const processor = new InvoiceLinesProcessor(repo as unknown as FeaturesRepository, [policyPreset('seed-ian'), policyPreset('strict')], DEFAULT_QUARANTINE_BOUNDS, metrics, () => now);
+    return { repo, processor, metrics };
+  };
+
+  it('stores raw rows before states and marks customers changed last', async () => {
+    const { repo, processor, metrics } = setup();
+    const outcome = await processor.process(batch([event(1), event(2), event(3, { customerId: null, invoiceNo: '9' })]));
+    expect(outcome).toEqual({ received: 3, inserted: 3, duplicates: 0, quarantined: 0 });
+    expect(repo.calls).toEqual(['exists', 'quarantine', 'firstSeen', 'insert', 'apply:seed-ian', 'apply:strict', 'applied', 'changed']);
+    expect(repo.changed.sort()).toEqual(['17850', 'invoice:9']);
+    expect(repo.firstSeen.find((r) => r.customer_key === '17850')?.first_seen).toEqual(['2017-01-02 00:00:00.000', 1]);
+    expect(repo.firstSeen.find((r) => r.customer_key === 'invoice:9')?.anonymous).toBe(1);
+    const text = await metrics.text();
+    expect(text).toContain('features_rows_total{outcome="inserted",service="test"} 3');
+    expect(text).toContain('features_consumer_lag_messages{topic="t",partition="0",service="test"} 5');
+  });
+
+  it('drops in-batch and already stored duplicates and inserts nothing for an all-duplicate batch', async () => {
+    const { repo, processor } = setup();
+    await processor.process(batch([event(1), event(1), event(2)]));
+    expect(repo.inserted[0].lines.map((l) => l.event.eventId)).toEqual(['f.csv:1', 'f.csv:2']);
+    const again = await processor.process(batch([event(2), event(1)]));
+    expect(again).toEqual({ received: 2, inserted: 0, duplicates: 2, quarantined: 0 });
+    expect(repo.inserted).toHaveLength(1);
+    expect(repo.applied).toHaveLength(2); // one batch x two policies
+    expect(repo.changed).toContain('17850'); // the feed may repeat, never miss
+  });
+
+  it('quarantines undecodable and absurd events with a reason instead of storing them', async () => {
+    const { repo, processor } = setup();
+    const outcome = await processor.process(
+      batch(['{not json', event(1, { quantity: 5_000_000 }), event(2, { invoiceTime: '2027-01-01T00:00:00.000Z' }), event(3)]),
+    );
+    expect(outcome).toEqual({ received: 4, inserted: 1, duplicates: 0, quarantined: 3 });
+    expect(repo.quarantined.map((q) => q.event_id)).toEqual(['t:0:0', 'f.csv:1', 'f.csv:2']);
+    expect(repo.quarantined[0].reason).toMatch(/^undecodable: invalid JSON/);
+    expect(repo.quarantined[1].reason).toMatch(/quantity 5000000 beyond/);
+    expect(repo.quarantined[2].reason).toMatch(/future/);
+    expect(repo.quarantined[0].payload).toBe('{not json');
+  });
+
+  it('gives every stored batch a new, increasing batch_seq', async () => {
+    const { repo, processor } = setup();
+    await processor.process(batch([event(1)]));
+    await processor.process(batch([event(2)]));
+    const [a, b] = repo.inserted.map((i) => BigInt(i.batchSeq));
+    expect(b).toBeGreaterThan(a);
+  });
+});
