@@ -21,7 +21,7 @@ export const customerIdSchema = z
 
 /** ISO-8601 instant, date, or milliseconds since the epoch. */
 export const instantSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const ms = typeof v === 'number' || /^\d{10,13}$/.test(v) ? Number(v) : Date.parse(v);
+  const ms = typeof v === 'number' || /^\d{12,13}$/.test(v) ? Number(v) : Date.parse(v);
   if (!Number.isFinite(ms)) {
     ctx.addIssue({ code: 'custom', message: `expected an ISO-8601 time or epoch milliseconds, got "${v}"` });
     return z.NEVER;
