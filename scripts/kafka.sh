@@ -62,7 +62,7 @@ download() {
   mkdir -p "$KAFKA_HOME"
   local tmp
   tmp="$(mktemp -d "$KAFKA_HOME/libs.tmp.XXXXXX")"
-  if ! mvn -q -B -f "$REPO_ROOT/scripts/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+  if ! mvn -q -B -Dstyle.color=never -f "$REPO_ROOT/scripts/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
     org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$tmp" >&2; then
     rm -rf "$tmp"
