@@ -4,7 +4,7 @@ import { ClustererRepository, type ModelTrigger } from './clusterer.repository';
 import { CLUSTERER_CONFIG } from './clusterer.tokens';
 import type { ClustererConfig } from './clusterer.config';
 import { SegmentChangePublisher } from './segment-change.publisher';
-import { AssignChangedCustomersUseCase } from './use-cases/assign-changed.use-case';
+import { AssignChangedCustomersUseCase, type AssignChangedResult } from './use-cases/assign-changed.use-case';
 import { CheckDriftUseCase } from './use-cases/check-drift.use-case';
 import { RecoverUseCase } from './use-cases/recover.use-case';
 import { RefitUseCase, type RefitResult } from './use-cases/refit.use-case';
@@ -83,7 +83,7 @@ export class ClustererService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** One incremental assignment pass (also what the loop runs every CLUSTERER_POLL_MS). */
-  async assignChangedNow(): Promise<{ customers: number; changes: number }> {
+  async assignChangedNow(): Promise<AssignChangedResult> {
     const r = await this.assignChanged.execute();
     this.changedSinceRefit += r.customers;
     return r;

@@ -14,6 +14,8 @@ export interface AssignChangedResult {
   customers: number;
   changes: number;
   cursor: string | null;
+  /** Milliseconds per step of the pass (feed, features, assign, diff, publish, store). */
+  timings?: Record<string, number>;
 }
 
 /**
@@ -37,14 +39,25 @@ export class AssignChangedCustomersUseCase {
     const model = await this.cache.get();
     if (!model) return { customers: 0, changes: 0, cursor: null };
     const policy = policyPreset(this.config.FEATURE_POLICY);
+    const timings: Record<string, number> = {};
+    let t = performance.now();
+    const lap = (step: string): void => {
+      const now = performance.now();
+      timings[step] = Math.round(now - t);
+      t = now;
+    };
     const cursor = (await this.repository.getState(FEED_CURSOR_KEY)) ?? '1970-01-01 00:00:00.000000';
     const feed = await this.repository.changedSince(policy, cursor, this.config.CLUSTERER_POLL_LIMIT);
     if (feed.keys === 0 || !feed.last) return { customers: 0, changes: 0, cursor };
+    lap('feed');
     const features = await this.repository.readFeatures(policy, { customerIds: feed.customerIds });
+    lap('features');
     const prepared = prepareFeatures(features, model.bundle.featureSet);
     const assigned = assignWithModel(model.bundle, model.handle, prepared);
+    lap('assign');
     const version = model.row.version;
     const current = await this.repository.currentMemberships(prepared.customerIds);
+    lap('current');
     const next = new Map<string, Membership>(assigned.map((a) => [a.customerId, { segmentId: a.segmentId, isInsider: a.isInsider, modelVersion: version }]));
     const changes = diffMemberships(current, next, { complete: false });
     const at = isoTime(feed.last);
@@ -64,6 +77,7 @@ export class AssignChangedCustomersUseCase {
         model_version: version,
         reason: 'incremental',
       }));
+      lap('publish');
       await this.repository.writeHistory(history);
     }
     await this.repository.writeMemberships(
@@ -80,7 +94,8 @@ export class AssignChangedCustomersUseCase {
       })),
     );
     await this.repository.setState(FEED_CURSOR_KEY, feed.last);
-    if (changes.length) this.logger.debug(`incremental: ${assigned.length} customers re-assigned, ${changes.length} changes`);
-    return { customers: assigned.length, changes: changes.length, cursor: feed.last };
+    lap('store');
+    if (changes.length) this.logger.debug(`incremental: ${assigned.length} customers re-assigned, ${changes.length} changes, ${JSON.stringify(timings)}`);
+    return { customers: assigned.length, changes: changes.length, cursor: feed.last, timings };
   }
 }
