@@ -56,8 +56,9 @@ describe('silhouette', () => {
 
   it('takes milliseconds-to-hundreds of ms at 4.4k points', () => {
     const { x, labels } = blobs(Array.from({ length: 8 }, (_, c) => [c * 3, c % 2, 0, 1, 2, 3, 4, 5]), 550, 1, 1);
-    const t0 = performance.now();
+    const c0 = process.cpuUsage(); // CPU, not wall time: the test machine may be shared
     silhouetteScore(x, labels);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    const c = process.cpuUsage(c0);
+    expect((c.user + c.system) / 1000).toBeLessThan(3000);
   });
 });

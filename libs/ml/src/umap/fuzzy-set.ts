@@ -198,3 +198,56 @@ export function connectedComponents(g: CsrGraph): { labels: Int32Array; count: n
   }
   return { labels, count };
 }
+
+/**
+ * Breadth-first vertex order (component by component, from the lowest unvisited vertex, neighbours in index order):
+ * order[newIndex] = oldIndex. Graph neighbours end up close together in memory.
+ */
+export function bfsOrder(g: CsrGraph): Int32Array {
+  const order = new Int32Array(g.n);
+  const seen = new Uint8Array(g.n);
+  let head = 0;
+  let tail = 0;
+  for (let s = 0; s < g.n; s++) {
+    if (seen[s]) continue;
+    seen[s] = 1;
+    order[tail++] = s;
+    while (head < tail) {
+      const v = order[head++]!;
+      for (let p = g.indptr[v]!; p < g.indptr[v + 1]!; p++) {
+        const u = g.indices[p]!;
+        if (!seen[u]) {
+          seen[u] = 1;
+          order[tail++] = u;
+        }
+      }
+    }
+  }
+  return order;
+}
+
+/** The graph with vertices renumbered so that new vertex i is old vertex order[i] (columns re-sorted per row). */
+export function permuteGraph(g: CsrGraph, order: Int32Array): CsrGraph {
+  const n = g.n;
+  const inv = new Int32Array(n);
+  for (let i = 0; i < n; i++) inv[order[i]!] = i;
+  const indptr = new Int32Array(n + 1);
+  const indices = new Int32Array(g.indices.length);
+  const weights = new Float64Array(g.weights.length);
+  let q = 0;
+  const slot: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = order[i]!;
+    const start = g.indptr[v]!;
+    const end = g.indptr[v + 1]!;
+    slot.length = 0;
+    for (let p = start; p < end; p++) slot.push(p);
+    slot.sort((x, y) => inv[g.indices[x]!]! - inv[g.indices[y]!]!);
+    for (const p of slot) {
+      indices[q] = inv[g.indices[p]!]!;
+      weights[q++] = g.weights[p]!;
+    }
+    indptr[i + 1] = q;
+  }
+  return { n, indptr, indices, weights };
+}

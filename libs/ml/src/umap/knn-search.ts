@@ -113,6 +113,8 @@ export interface NnDescentOptions {
   maxCandidates?: number;
   /** Stop when fewer than delta * n * k heap updates happen in an iteration. Default 0.001. */
   delta?: number;
+  /** Progress: called after every iteration with the number of heap updates. */
+  onIteration?: (iteration: number, updates: number) => void;
 }
 
 /**
@@ -224,6 +226,7 @@ export function nnDescentKnn(x: Matrix, k: number, rng: Random, options: NnDesce
         }
       }
     }
+    options.onIteration?.(iter + 1, updates);
     if (updates <= delta * n * k) break;
   }
   return toGraph(h);

@@ -13,6 +13,8 @@ export interface SpectralOptions {
   tol?: number;
   /** Chebyshev filter degree. Default 8. */
   degree?: number;
+  /** Progress: called after every Rayleigh–Ritz step with the largest residual of the wanted vectors. */
+  onIteration?: (iteration: number, maxResidual: number) => void;
 }
 
 /**
@@ -86,6 +88,7 @@ export function spectralLayout(g: CsrGraph, dim: number, rng: Random, options: S
       }
       maxRes = Math.max(maxRes, Math.sqrt(r));
     }
+    options.onIteration?.(iter + 1, maxRes);
     if (maxRes < tol || iter === maxIter - 1) break;
     // Chebyshev filter damping [lo, cut]
     const cut = theta[m - 1]!;

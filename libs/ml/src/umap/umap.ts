@@ -1,9 +1,9 @@
 import { KnnGraph, assertKnnGraph } from '../core/knn';
-import { InvalidInputError, Matrix, assertFinite, matrix } from '../core/matrix';
+import { InvalidInputError, Matrix, assertFinite, matrix, takeRows } from '../core/matrix';
 import { Random } from '../core/random';
 import { pca, pcaTransform } from '../linalg/pca';
 import { findAbParams } from './ab-params';
-import { CsrGraph, fuzzySimplicialSet } from './fuzzy-set';
+import { CsrGraph, bfsOrder, fuzzySimplicialSet, permuteGraph } from './fuzzy-set';
 import { euclideanKnn } from './knn-search';
 import { optimizeLayout } from './optimize';
 import { spectralInit, SpectralOptions } from './spectral';
@@ -138,6 +138,10 @@ export function umap(input: Matrix | KnnGraph, options: UmapOptions = {}): UmapR
   if (n <= nComponents + 1) throw new InvalidInputError(`UMAP: ${n} points are too few for ${nComponents} components`);
   const t1 = performance.now();
   const graph = fuzzySimplicialSet(knn, nNeighbors, localConnectivity, setOpMixRatio);
+  // Work in breadth-first vertex order: neighbours sit close in memory, which keeps the spectral mat-vecs and the
+  // attractive SGD updates in cache at large n. The embedding is returned in the caller's order.
+  const perm = bfsOrder(graph);
+  const pg = permuteGraph(graph, perm);
   const t2 = performance.now();
 
   const nEpochs = options.nEpochs ?? (n <= 10000 ? 500 : 200);
@@ -149,7 +153,7 @@ export function umap(input: Matrix | KnnGraph, options: UmapOptions = {}): UmapR
   if (typeof init === 'object') {
     if (init.rows !== n || init.cols !== nComponents) throw new InvalidInputError(`UMAP: init matrix must be ${n}x${nComponents}`);
     assertFinite(init, 'UMAP init');
-    emb = Float64Array.from(init.data);
+    emb = takeRows(init, perm).data;
   } else if (init === 'random') {
     emb = new Float64Array(n * nComponents);
     for (let i = 0; i < emb.length; i++) emb[i] = initRng.next() * 20 - 10;
@@ -158,10 +162,10 @@ export function umap(input: Matrix | KnnGraph, options: UmapOptions = {}): UmapR
     emb = new Float64Array(n * nComponents);
     const proj = pcaTransform(pca(data, nComponents), data);
     const m = proj.length / n;
-    for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) emb[i * nComponents + c] = proj[i * m + c]!;
+    for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) emb[i * nComponents + c] = proj[perm[i]! * m + c]!;
     noisyScale(emb, initRng);
   } else if (init === 'spectral') {
-    emb = spectralInit(graph, nComponents, initRng, data, options.spectral);
+    emb = spectralInit(pg, nComponents, initRng, data && takeRows(data, perm), options.spectral);
     noisyScale(emb, initRng);
   } else {
     throw new InvalidInputError(`UMAP: unknown init '${String(init)}'`);
@@ -171,20 +175,20 @@ export function umap(input: Matrix | KnnGraph, options: UmapOptions = {}): UmapR
 
   // edges that will be sampled: weight >= max / nEpochs
   let wMax = 0;
-  for (const w of graph.weights) wMax = Math.max(wMax, w);
+  for (const w of pg.weights) wMax = Math.max(wMax, w);
   const threshold = wMax / nEpochs;
   let m = 0;
-  for (const w of graph.weights) if (w >= threshold) m++;
+  for (const w of pg.weights) if (w >= threshold) m++;
   const head = new Int32Array(m);
   const tail = new Int32Array(m);
   const epochsPerSample = new Float64Array(m);
   let e = 0;
   for (let i = 0; i < n; i++) {
-    for (let p = graph.indptr[i]!; p < graph.indptr[i + 1]!; p++) {
-      const w = graph.weights[p]!;
+    for (let p = pg.indptr[i]!; p < pg.indptr[i + 1]!; p++) {
+      const w = pg.weights[p]!;
       if (w < threshold) continue;
       head[e] = i;
-      tail[e] = graph.indices[p]!;
+      tail[e] = pg.indices[p]!;
       epochsPerSample[e++] = wMax / w;
     }
   }
@@ -194,9 +198,11 @@ export function umap(input: Matrix | KnnGraph, options: UmapOptions = {}): UmapR
     rng.fork(),
     options.onEpoch,
   );
+  const out = new Float64Array(n * nComponents);
+  for (let i = 0; i < n; i++) out.set(emb.subarray(i * nComponents, (i + 1) * nComponents), perm[i]! * nComponents);
   const t4 = performance.now();
   return {
-    embedding: matrix(n, nComponents, emb),
+    embedding: matrix(n, nComponents, out),
     graph,
     knn,
     a,
