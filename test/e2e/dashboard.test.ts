@@ -156,4 +156,27 @@ describe('dashboard in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-live.png'), fullPage: false });
     expect(problems).toEqual([]);
   });
+
+  it('asks for an API key when read endpoints need one, and loads with it', async () => {
+    // a second API instance on the same database, with read keys required
+    const config = loadApiConfig({ FEATURE_POLICY: 'seed-ian', RATE_LIMIT_PER_SECOND: '0', API_READ_REQUIRES_KEY: 'true', API_READ_KEYS: 'reader-key-123' });
+    const moduleRef = await Test.createTestingModule({ imports: [StorageModule.forClient(client), ApiModule.forRoot({ config })] }).compile();
+    const locked = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
+    await locked.listen(0, '127.0.0.1');
+    try {
+      const url = (await locked.getUrl()).replace('[::1]', '127.0.0.1');
+      const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await p.goto(`${url}/dashboard`);
+      await p.waitForSelector('#key-bar:not([hidden])', { timeout: 15_000 });
+      expect(await p.textContent('[data-testid=kpi-customers]')).toBe('–');
+      await p.fill('#key-input', 'reader-key-123');
+      await p.click('#key-form button');
+      await p.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+      expect(await p.textContent('[data-testid=kpi-customers]')).toBe('60');
+      expect(await p.isHidden('#key-bar')).toBe(true);
+      await p.close();
+    } finally {
+      await locked.close();
+    }
+  });
 });

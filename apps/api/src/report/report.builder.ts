@@ -115,6 +115,8 @@ export function formatP(p: number): string {
   return p.toFixed(3);
 }
 
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
 function findRule(params: string | undefined): { rule: Record<string, number>; source: 'model' | 'default' } {
   const visit = (o: unknown, depth: number): Record<string, number> | null => {
     if (!o || typeof o !== 'object' || depth > 4) return null;
@@ -334,7 +336,7 @@ function buildEvidence(insiders: CustomerFeatures[], rest: CustomerFeatures[], o
     });
     const higher = u.probabilityOfSuperiority >= 0.5;
     const conclusion =
-      `Insiders' ${FEATURE_LABELS[feature]} is ${higher ? 'higher' : 'lower'} than the rest's: median ${formatValue(feature, median(a))} vs ${formatValue(feature, median(b))} ` +
+      `${capitalise(FEATURE_LABELS[feature])}: Insiders ${higher ? 'higher' : 'lower'} than the others, median ${formatValue(feature, median(a))} vs ${formatValue(feature, median(b))} ` +
       `(Mann–Whitney p = ${formatP(u.pValue)}, P(Insider ${higher ? '>' : '<'} other) = ${(higher ? u.probabilityOfSuperiority : 1 - u.probabilityOfSuperiority).toFixed(2)}; ` +
       `${Math.round(options.confidence * 100)}% bootstrap CI of the median difference ${formatValue(feature, boot.ci[0])} to ${formatValue(feature, boot.ci[1])}; ` +
       `Welch t = ${w.t.toFixed(1)}, p = ${formatP(w.pValue)}).`;

@@ -6,6 +6,11 @@ const pct = (v: number, digits = 1) => (Number.isFinite(v) ? `${(v * 100).toFixe
 const num = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 const esc = (s: string) => s.replace(/\|/g, '\\|');
 
+function previousMonth(monthStart: string): string {
+  const d = new Date(`${monthStart}T00:00:00Z`);
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+}
+
 function table(header: string[], rows: (string | number)[][]): string {
   return [
     `| ${header.join(' | ')} |`,
@@ -152,7 +157,7 @@ export function renderReportMarkdown(r: Report): string {
           ['validation', 'month', 'h', 'method', 'actual', 'forecast', 'interval', 'naive', 'covered'],
           [
             ...b.oneStep.cases.map((c) => ['rolling, 1 month ahead', c] as const),
-            ...b.multiStep.cases.map((c) => [`from ${b.multiStep.cases[0]!.month.slice(0, 7)} − 1`, c] as const),
+            ...b.multiStep.cases.map((c) => [`1–${b.holdout} months ahead from end of ${previousMonth(b.multiStep.cases[0]!.month)}`, c] as const),
           ].map(([kind, c]) => [
             kind,
             c.month.slice(0, 7),
