@@ -88,6 +88,37 @@ function rfmReport(data: CustomerTable, labels: Int32Array): Record<string, unkn
   return { counts, ariWithMl: ari };
 }
 
+/**
+ * True hold-out: fit on 80% of the customers, assign the other 20% through that model, and compare with the labels
+ * the full fit gave them (segment ids matched by majority over the 80% both fits share).
+ */
+async function holdoutAgreement(data: CustomerTable, fullLabels: Int32Array): Promise<Record<string, number>> {
+  const n = data.features.rows;
+  const train = sampleIndices(n, Math.round(0.8 * n), 99);
+  const inTrain = new Uint8Array(n);
+  for (const i of train) inTrain[i] = 1;
+  const test = Int32Array.from({ length: n }, (_, i) => i).filter((i) => !inTrain[i]);
+  const part = await fitSegmentation(takeRows(data.features, train), Float64Array.from(train, (i) => data.target[i]!), { seed: SEED });
+  const votes = new Map<number, Map<number, number>>();
+  train.forEach((i, r) => {
+    const m = votes.get(part.labels[r]!) ?? new Map<number, number>();
+    m.set(fullLabels[i]!, (m.get(fullLabels[i]!) ?? 0) + 1);
+    votes.set(part.labels[r]!, m);
+  });
+  const map = new Map([...votes].map(([l, m]) => [l, [...m].sort((a, b) => b[1] - a[1])[0]![0]]));
+  const assigned = part.model.assign(takeRows(data.features, test)).labels;
+  let agree = 0;
+  test.forEach((i, q) => (agree += map.get(assigned[q]!) === fullLabels[i] ? 1 : 0));
+  let trainAgree = 0;
+  train.forEach((i, r) => (trainAgree += map.get(part.labels[r]!) === fullLabels[i] ? 1 : 0));
+  const heldOut = agree / test.length;
+  const refit = trainAgree / train.length;
+  console.log(
+    `  hold-out: fit on 80% (k=${part.k}), assign the other ${test.length}: ${(100 * heldOut).toFixed(2)}% carry the full fit's segment (ceiling: the two fits agree on ${(100 * refit).toFixed(2)}% of the shared 80%; ARI ${adjustedRandIndex(part.labels, Int32Array.from(train, (i) => fullLabels[i]!)).toFixed(3)})`,
+  );
+  return { heldOut, refitAgreementOnShared: refit, partK: part.k };
+}
+
 async function rfCompare(): Promise<Record<string, unknown>> {
   const seed = loadSeedCustomers(true);
   const n = 1000;
@@ -135,7 +166,8 @@ async function runScenario(s: Scenario): Promise<Record<string, unknown>> {
     const again = await fitSegmentation(seed.features, seed.target, { seed: SEED, ids: seed.ids });
     const same = again.labels.every((l, i) => l === fit.labels[i]);
     console.log(`  refit with the same seed: labels identical = ${same}`);
-    return { ...r, rfm, deterministic: same };
+    const holdout = await holdoutAgreement(seed, fit.labels);
+    return { ...r, rfm, deterministic: same, holdout };
   }
   if (s === 'seed-43d') {
     // the seed project's settings: RF 300 trees, UMAP 43-D (umap-learn defaults: min_dist 0.1, 500 epochs below 10k), GMM full, k = 22

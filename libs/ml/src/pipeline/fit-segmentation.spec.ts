@@ -75,6 +75,13 @@ describe('fitSegmentation', () => {
     expect(a.neighbourIds!.slice(0, 15)).toEqual(Array.from(a.neighbours.subarray(0, 15), (j) => ids[j]));
     for (let r = 0; r < 15; r++) expect(fresh.truth[0]).toBe(data.truth[a.neighbours[r]!]);
 
+    // a changed customer: its own fitted row can be kept out of its neighbours
+    const self = fit.model.assign(takeRows(data.X, [4]));
+    expect(self.neighbours[0]).toBe(4);
+    const changed = fit.model.assign(takeRows(data.X, [4]), { exclude: Int32Array.from([4]) });
+    expect(Array.from(changed.neighbours)).not.toContain(4);
+    expect(changed.labels[0]).toBe(fit.labels[4]);
+
     const ev = fit.model.evaluateAssignment(240, 3);
     expect(ev.rows).toBe(240);
     expect(ev.agreement.leafVoteSimilarity).toBeGreaterThan(0.95);

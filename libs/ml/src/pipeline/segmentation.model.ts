@@ -138,11 +138,13 @@ export class SegmentationModel {
   }
 
   /**
-   * Places customers that were not in the fit: forest -> leaf ids -> nearest fitted customers in leaf space ->
-   * similarity-weighted vote of their segments.
+   * Places customers that were not in the fit, or whose features changed since: forest -> leaf ids -> nearest fitted
+   * customers in leaf space -> similarity-weighted vote of their segments. `exclude[q]` (a fitted row index, or -1)
+   * keeps a changed customer's own stale fitted row out of its neighbours.
    */
-  assign(rows: Matrix, opts: { k?: number; weighting?: VoteWeighting } = {}): Assignment {
-    const g = this.neighbours(rows, opts.k ?? this.options.assign.k);
+  assign(rows: Matrix, opts: { k?: number; weighting?: VoteWeighting; exclude?: Int32Array } = {}): Assignment {
+    if (opts.exclude && opts.exclude.length !== rows.rows) throw new InvalidInputError(`segmentation: ${opts.exclude.length} exclusions for ${rows.rows} rows`);
+    const g = this.neighbours(rows, opts.k ?? this.options.assign.k, opts.exclude);
     const vote = voteLabels(g, this.labels, opts.weighting ?? this.options.assign.weighting);
     const ids = this.ids;
     return {
