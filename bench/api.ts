@@ -29,7 +29,7 @@ import { ApiFixtures, type HistoryFixture, type LineFixture, type MembershipFixt
  *   lookup-nocache the lookup on the SQL path (READ_MODEL_REFRESH_MS=0, CACHE_TTL_MS=0; a second server), at --nocache-rate
  *
  *   node -r @swc-node/register bench/api.ts [--customers 5000] [--rate 1000] [--duration 10] [--grafana-rate 50]
- *        [--nocache-rate 200] [--only lookup,insiders,grafana-year,lookup-nocache,serial]
+ *        [--nocache-rate 200] [--per-connection-rate 100] [--only lookup,insiders,grafana-year,lookup-nocache,serial]
  */
 /** The part of autocannon's result this bench reads (the package ships no types). */
 interface AutocannonResult {
@@ -209,7 +209,7 @@ async function load(
   // (service time without queueing).
   const opts = (d: number) => ({
     url,
-    connections: rate === 0 ? 1 : Math.max(4, Math.min(50, Math.ceil(rate / 100))),
+    connections: rate === 0 ? 1 : Math.max(4, Math.min(50, Math.ceil(rate / Number(arg('per-connection-rate', '100'))))),
     duration: d,
     ...(rate === 0 ? {} : { overallRate: rate }),
     headers: { 'content-type': 'application/json' },
