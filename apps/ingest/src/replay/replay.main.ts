@@ -22,7 +22,7 @@ async function main(): Promise<number> {
     throw e;
   }
   const config = loadIngestConfig();
-  const bus = await createIngestBus(config);
+  const bus = createIngestBus(config);
   if (bus.kind === 'memory') process.stderr.write('KAFKA_BROKERS is not set: replaying into an in-process bus (dry run)\n');
   const publisher = new InvoiceLinePublisher(bus, config);
   const controller = new AbortController();
