@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { assertBucketCount, bucketStarts, type Bucketing } from '../common/buckets';
+import { TtlCache } from '../common/ttl-cache';
 import { MembershipsRepository } from '../customers/memberships.repository';
 import { REPORT_OPTIONS, type ReportSettings } from '../report/report.options';
 import { ReportRepository } from '../report/report.repository';
@@ -27,9 +28,16 @@ export interface DashboardMap {
   points: [number, number, number, number, string][];
 }
 
+/** Whole-table reads are shared by every open dashboard for this long (a live change refreshes them all at once). */
+const SHARED_READS_TTL_MS = 5_000;
+
 /** What the dashboard page shows beyond the REST resources (KPIs, the map, countries, suggestions). */
 @Injectable()
 export class DashboardService {
+  private readonly summaries = new TtlCache<DashboardSummary>(SHARED_READS_TTL_MS, 1);
+  private readonly maps = new TtlCache<DashboardMap>(SHARED_READS_TTL_MS, 8);
+  private readonly countryLists = new TtlCache<CountryRow[]>(SHARED_READS_TTL_MS, 1);
+
   constructor(
     private readonly dashboard: DashboardRepository,
     private readonly report: ReportRepository,
@@ -41,7 +49,11 @@ export class DashboardService {
     return this.settings.mapMaxPoints;
   }
 
-  async summary(): Promise<DashboardSummary> {
+  summary(): Promise<DashboardSummary> {
+    return this.summaries.get('summary', () => this.loadSummary());
+  }
+
+  private async loadSummary(): Promise<DashboardSummary> {
     const [totals, revenue, model, history] = await Promise.all([
       this.dashboard.totals(),
       this.dashboard.revenue(this.settings.policy),
@@ -80,8 +92,13 @@ export class DashboardService {
     };
   }
 
-  async map(limit: number): Promise<DashboardMap> {
-    const { total, points } = await this.dashboard.mapPoints(Math.min(limit, this.settings.mapMaxPoints));
+  map(limit: number): Promise<DashboardMap> {
+    const n = Math.min(limit, this.settings.mapMaxPoints);
+    return this.maps.get(String(n), () => this.loadMap(n));
+  }
+
+  private async loadMap(limit: number): Promise<DashboardMap> {
+    const { total, points } = await this.dashboard.mapPoints(limit);
     return {
       total,
       sampled: points.length < total,
@@ -91,7 +108,7 @@ export class DashboardService {
 
   /** The `limit` countries with most customers, the rest summed as "Other". */
   async countries(limit: number): Promise<{ countries: CountryRow[]; other: CountryRow | null; total: number }> {
-    const all = await this.dashboard.countries(this.settings.policy);
+    const all = await this.countryLists.get('countries', () => this.dashboard.countries(this.settings.policy));
     const top = all.slice(0, limit);
     const rest = all.slice(limit);
     const other = rest.length
