@@ -167,4 +167,28 @@ describe('live updates: SSE and webhooks', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
+
+  it('gives up at once on a permanent client error (410) and logs the failed attempt', async () => {
+    let hits = 0;
+    const server: Server = createServer((req, res) => {
+      hits++;
+      req.resume();
+      req.on('end', () => res.writeHead(410).end('gone'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/gone`;
+    try {
+      const hook = (await app.inject({ method: 'POST', url: '/v1/admin/webhooks', payload: { url }, headers: { 'x-api-key': TEST_ADMIN_KEY } })).json();
+      await publish([segmentChange('12347', ELITE, ENGAGED, { at: '2011-12-12T00:00:00.000Z' })]);
+      await expectEventually(async () => {
+        const log = (await app.inject({ url: `/v1/admin/webhooks/${hook.id}/deliveries`, headers: { 'x-api-key': TEST_ADMIN_KEY } })).json();
+        expect(log.items.map((a: { attempt: number; outcome: string; statusCode: number }) => [a.attempt, a.outcome, a.statusCode])).toEqual([[1, 'failed', 410]]);
+      });
+      await bus.drained();
+      expect(hits).toBe(1);
+      await app.inject({ method: 'DELETE', url: `/v1/admin/webhooks/${hook.id}`, headers: { 'x-api-key': TEST_ADMIN_KEY } });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 });
