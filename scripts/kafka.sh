@@ -15,7 +15,7 @@
 #   KAFKA_PORT=9092                      client listener on 127.0.0.1
 #   KAFKA_CONTROLLER_PORT=KAFKA_PORT+1   KRaft controller listener on 127.0.0.1
 #   KAFKA_STATE_DIR=<repo>/.data/kafka   config, data, pid file and log of this broker
-#   KAFKA_VERSION=3.9.1                  org.apache.kafka:kafka_2.13 version
+#   KAFKA_VERSION=3.9.1                  org.apache.kafka:kafka_2.13 version (4.1.0 works too)
 #   INSIDERS_CACHE=~/.cache/insiders     jars go to $INSIDERS_CACHE/kafka/<version>/libs
 #   KAFKA_HEAP_OPTS="-Xms256m -Xmx1g"    JVM heap
 #   KAFKA_START_TIMEOUT=120              seconds to wait for the broker to serve clients
@@ -35,7 +35,8 @@ STATE_DIR="$(cd "$STATE_DIR" && pwd)"
 PID_FILE="$STATE_DIR/kafka.pid"
 LOG_FILE="$STATE_DIR/kafka.log"
 CONFIG_FILE="$STATE_DIR/server.properties"
-LOG4J_FILE="$STATE_DIR/log4j.properties"
+LOG4J_FILE="$STATE_DIR/log4j.properties"   # Kafka 3.x (reload4j)
+LOG4J2_FILE="$STATE_DIR/log4j2.properties" # Kafka 4.x (log4j 2)
 DATA_DIR="$STATE_DIR/data"
 CDS_ARCHIVE="$KAFKA_HOME/kafka-classes.jsa"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
@@ -156,6 +157,25 @@ log4j.logger.kafka.log.LogCleaner=WARN
 log4j.logger.org.apache.kafka.storage.internals.log=WARN
 log4j.logger.kafka.authorizer.logger=WARN
 EOF
+  cat >"$LOG4J2_FILE" <<'EOF'
+status = warn
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.request.name = kafka.request.logger
+logger.request.level = warn
+logger.state.name = state.change.logger
+logger.state.level = warn
+logger.cleaner.name = kafka.log.LogCleaner
+logger.cleaner.level = warn
+logger.storage.name = org.apache.kafka.storage.internals.log
+logger.storage.level = warn
+logger.authorizer.name = kafka.authorizer.logger
+logger.authorizer.level = warn
+EOF
 }
 
 java_opts() {
@@ -164,7 +184,7 @@ java_opts() {
   local opts=(${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}
     -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
     -XX:+ExplicitGCInvokesConcurrent -XX:+UseStringDeduplication -XX:CICompilerCount=2
-    -Djava.awt.headless=true -Dlog4j.configuration="file:$LOG4J_FILE"
+    -Djava.awt.headless=true -Dlog4j.configuration="file:$LOG4J_FILE" -Dlog4j2.configurationFile="$LOG4J2_FILE"
     -Dkafka.logs.dir="$STATE_DIR")
   if [ -f "$CDS_ARCHIVE" ]; then
     opts+=(-XX:SharedArchiveFile="$CDS_ARCHIVE" -Xshare:auto)
@@ -183,7 +203,7 @@ format_storage() {
     [ "${cluster_id:0:1}" != "-" ] && break
   done
   say "formatting storage in $DATA_DIR (cluster id $cluster_id)"
-  "$JAVA" -Xshare:auto -XX:TieredStopAtLevel=1 -Dlog4j.configuration="file:$LOG4J_FILE" \
+  "$JAVA" -Xshare:auto -XX:TieredStopAtLevel=1 -Dlog4j.configuration="file:$LOG4J_FILE" -Dlog4j2.configurationFile="$LOG4J2_FILE" \
     -cp "$LIBS_DIR/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG_FILE" --ignore-formatted \
     >"$STATE_DIR/format.log" 2>&1 || { cat "$STATE_DIR/format.log" >&2; die "kafka-storage format failed"; }
 }
