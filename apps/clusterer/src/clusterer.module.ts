@@ -5,6 +5,8 @@ import { ClustererRepository } from './clusterer.repository';
 import { ClustererService } from './clusterer.service';
 import { CLUSTERER_CONFIG } from './clusterer.tokens';
 import { ActiveModelCache } from './model/active-model.cache';
+import { FeedCursor } from './domain/feed-cursor';
+import { MembershipWriteLock } from './domain/membership-write.lock';
 import { SegmentChangePublisher } from './segment-change.publisher';
 import { ApplyModelUseCase } from './use-cases/apply-model.use-case';
 import { AssignChangedCustomersUseCase } from './use-cases/assign-changed.use-case';
@@ -29,6 +31,8 @@ export class ClustererModule {
         ClustererRepository,
         SegmentChangePublisher,
         ActiveModelCache,
+        MembershipWriteLock,
+        FeedCursor,
         ApplyModelUseCase,
         RefitUseCase,
         RecoverUseCase,

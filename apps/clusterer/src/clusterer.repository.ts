@@ -161,13 +161,20 @@ export class ClustererRepository {
     });
   }
 
+  private readonly builtPolicies = new Set<string>();
+
+  /** Whether the features service keeps states for the policy (then reads merge states; else they scan raw lines). */
   async isPolicyBuilt(policy: CleaningPolicy): Promise<boolean> {
+    const key = policyStateKey(policy);
+    if (this.builtPolicies.has(key)) return true;
     try {
       const rs = await this.client.query({
         query: `SELECT count() AS n FROM feature_policy_builds WHERE policy = ${sqlString(policyStateKey(policy))}`,
         format: 'JSONEachRow',
       });
-      return Number((await rs.json<{ n: number | string }>())[0]?.n ?? 0) > 0;
+      const built = Number((await rs.json<{ n: number | string }>())[0]?.n ?? 0) > 0;
+      if (built) this.builtPolicies.add(key); // a built policy stays built
+      return built;
     } catch {
       return false;
     }

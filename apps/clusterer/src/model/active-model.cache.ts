@@ -9,16 +9,22 @@ export interface LoadedModel {
   handle: SegmentationModelHandle;
 }
 
+/** How long the registry's answer is trusted before it is asked again (refits in this process update it at once). */
+const REGISTRY_TTL_MS = 5_000;
+
 /** The active model, deserialised once per version. */
 @Injectable()
 export class ActiveModelCache {
   private loaded: LoadedModel | null = null;
+  private checkedAt = 0;
 
   constructor(private readonly repository: ClustererRepository) {}
 
   /** The active model (reloaded when the registry's active version changed), or null when none is active. */
   async get(): Promise<LoadedModel | null> {
+    if (this.loaded && Date.now() - this.checkedAt < REGISTRY_TTL_MS) return this.loaded;
     const row = await this.repository.activeModel();
+    this.checkedAt = Date.now();
     if (!row) return null;
     if (this.loaded?.row.version === row.version) return this.loaded;
     const artifact = await this.repository.loadArtifact(row.version);
@@ -36,5 +42,6 @@ export class ActiveModelCache {
 
   set(model: LoadedModel): void {
     this.loaded = model;
+    this.checkedAt = Date.now();
   }
 }

@@ -5,10 +5,11 @@ import { ClustererRepository, chTime, isoTime, type HistoryRow } from '../cluste
 import { CLUSTERER_CONFIG } from '../clusterer.tokens';
 import type { ClustererConfig } from '../clusterer.config';
 import { assignWithModel } from '../domain/assign';
+import { MembershipWriteLock } from '../domain/membership-write.lock';
+import { FeedCursor } from '../domain/feed-cursor';
 import { prepareFeatures } from '../model/feature-matrix';
 import { ActiveModelCache } from '../model/active-model.cache';
 import { SegmentChangePublisher } from '../segment-change.publisher';
-import { FEED_CURSOR_KEY } from './refit.use-case';
 
 export interface AssignChangedResult {
   customers: number;
@@ -33,9 +34,15 @@ export class AssignChangedCustomersUseCase {
     private readonly repository: ClustererRepository,
     private readonly cache: ActiveModelCache,
     private readonly publisher: SegmentChangePublisher,
+    private readonly lock: MembershipWriteLock,
+    private readonly cursor: FeedCursor,
   ) {}
 
   async execute(): Promise<AssignChangedResult> {
+    return this.lock.run(() => this.pass());
+  }
+
+  private async pass(): Promise<AssignChangedResult> {
     const model = await this.cache.get();
     if (!model) return { customers: 0, changes: 0, cursor: null };
     const policy = policyPreset(this.config.FEATURE_POLICY);
@@ -46,7 +53,7 @@ export class AssignChangedCustomersUseCase {
       timings[step] = Math.round(now - t);
       t = now;
     };
-    const cursor = (await this.repository.getState(FEED_CURSOR_KEY)) ?? '1970-01-01 00:00:00.000000';
+    const cursor = await this.cursor.get();
     const feed = await this.repository.changedSince(policy, cursor, this.config.CLUSTERER_POLL_LIMIT);
     if (feed.keys === 0 || !feed.last) return { customers: 0, changes: 0, cursor };
     lap('feed');
@@ -93,7 +100,7 @@ export class AssignChangedCustomersUseCase {
         updated_at: chTime(now),
       })),
     );
-    await this.repository.setState(FEED_CURSOR_KEY, feed.last);
+    await this.cursor.advance(feed.last);
     lap('store');
     if (changes.length) this.logger.debug(`incremental: ${assigned.length} customers re-assigned, ${changes.length} changes, ${JSON.stringify(timings)}`);
     return { customers: assigned.length, changes: changes.length, cursor: feed.last, timings };

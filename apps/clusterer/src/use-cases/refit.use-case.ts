@@ -11,8 +11,8 @@ import { encodeInt32, type ModelBundle } from '../model/model-bundle';
 import { ActiveModelCache } from '../model/active-model.cache';
 import { fitSegmentation, type SegmentationFitOptions } from '../model/segmentation-model.adapter';
 import { ApplyModelUseCase } from './apply-model.use-case';
-
-export const FEED_CURSOR_KEY = 'feed_cursor';
+import { MembershipWriteLock } from '../domain/membership-write.lock';
+import { FeedCursor } from '../domain/feed-cursor';
 
 export interface RefitCommand {
   trigger: ModelTrigger;
@@ -58,6 +58,8 @@ export class RefitUseCase {
     private readonly repository: ClustererRepository,
     private readonly cache: ActiveModelCache,
     private readonly apply: ApplyModelUseCase,
+    private readonly lock: MembershipWriteLock,
+    private readonly cursor: FeedCursor,
   ) {}
 
   get isRunning(): boolean {
@@ -243,30 +245,31 @@ export class RefitUseCase {
       await this.repository.stageMemberships(staged);
       lap('store');
 
-      // Switch: the new model becomes active first, then the previous one is retired.
-      const previousActive = await this.repository.activeModel();
-      const active: ModelRow = { ...row, ...metrics, status: 'active', updated_at: stamp(), timings: JSON.stringify(timings) };
-      await this.repository.writeModel(active);
-      if (previousActive && previousActive.version !== version) await this.repository.writeModel({ ...previousActive, status: 'retired', updated_at: stamp() });
-      this.cache.set(this.cache.fromArtifact(active, artifact));
+      // Switch: the new model becomes active first, then the previous one is retired; then its memberships are
+      // applied. Incremental passes wait meanwhile (membership write lock).
+      const { active, applied } = await this.lock.run(async () => {
+        const previousActive = await this.repository.activeModel();
+        const active: ModelRow = { ...row, ...metrics, status: 'active', updated_at: stamp(), timings: JSON.stringify(timings) };
+        await this.repository.writeModel(active);
+        if (previousActive && previousActive.version !== version) await this.repository.writeModel({ ...previousActive, status: 'retired', updated_at: stamp() });
+        this.cache.set(this.cache.fromArtifact(active, artifact));
 
-      const now = chTime(Date.now());
-      await this.repository.writeRfm(prepared.customerIds.map((customer_id, i) => ({
-        customer_id,
-        model_version: version,
-        r: rfm.r[i]!,
-        f: rfm.f[i]!,
-        m: rfm.m[i]!,
-        score: rfm.code[i]!,
-        segment: rfm.segment[i]!,
-        updated_at: now,
-      })));
-      const applied = await this.apply.execute(version, `${prepared.cutoffDay}T00:00:00.000Z`);
-      // Customers that changed while this model was fitted are re-assigned by it: rewind the feed cursor.
-      if (feedHead) {
-        const cursor = await this.repository.getState(FEED_CURSOR_KEY);
-        if (!cursor || cursor > feedHead) await this.repository.setState(FEED_CURSOR_KEY, feedHead);
-      }
+        const now = chTime(Date.now());
+        await this.repository.writeRfm(prepared.customerIds.map((customer_id, i) => ({
+          customer_id,
+          model_version: version,
+          r: rfm.r[i]!,
+          f: rfm.f[i]!,
+          m: rfm.m[i]!,
+          score: rfm.code[i]!,
+          segment: rfm.segment[i]!,
+          updated_at: now,
+        })));
+        const applied = await this.apply.execute(version, `${prepared.cutoffDay}T00:00:00.000Z`);
+        // Customers that changed while this model was fitted are re-assigned by it: rewind the feed cursor.
+        if (feedHead) await this.cursor.rewindTo(feedHead);
+        return { active, applied };
+      });
       lap('apply');
       this.logger.log(
         `model ${version} active: ${n} customers, k=${fit.k}, silhouette ${fit.silhouette.toFixed(3)}, ${built.segments.length} segments, ` +
