@@ -101,19 +101,21 @@ export class SegmentsRepository {
   }
 
   /**
-   * Net membership change per (segment, bucket) over [from, to). Changes before `from` are folded into the first
+   * Net membership change per (segment, bucket) over [from, to), in one scan of the history (+1 into to_segment,
+   * -1 out of from_segment). Changes before `from` are folded into the first
    * bucket, so the running sum of deltas is the segment's size at the end of each bucket.
    */
   async sizeDeltas(fromMs: number, toMs: number, bucketing: Bucketing): Promise<SizeDelta[]> {
     const rows = await selectRows<{ segment_id: number; t: string; delta: number }>(
       this.clickhouse,
-      `SELECT segment_id, ${bucketSql('at2', bucketing)} AS t, toInt32(sum(d)) AS delta
+      `SELECT toUInt16(change.1) AS segment_id, ${bucketSql('at2', bucketing)} AS t, toInt32(sum(change.2)) AS delta
        FROM (
-         SELECT assumeNotNull(to_segment) AS segment_id, greatest(at, ${msParam('from')}) AS at2, 1 AS d
-         FROM membership_history WHERE to_segment IS NOT NULL AND at < ${msParam('to')}
-         UNION ALL
-         SELECT assumeNotNull(from_segment) AS segment_id, greatest(at, ${msParam('from')}) AS at2, -1 AS d
-         FROM membership_history WHERE from_segment IS NOT NULL AND at < ${msParam('to')}
+         SELECT greatest(at, ${msParam('from')}) AS at2,
+                arrayJoin(arrayConcat(
+                  if(to_segment IS NULL, [], [(toInt32(assumeNotNull(to_segment)), toInt32(1))]),
+                  if(from_segment IS NULL, [], [(toInt32(assumeNotNull(from_segment)), toInt32(-1))])
+                )) AS change
+         FROM membership_history WHERE at < ${msParam('to')}
        )
        GROUP BY segment_id, t
        ORDER BY segment_id, t`,
