@@ -1,7 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
 import { assertBucketCount, bucketStarts, type Bucketing } from '../common/buckets';
 import { TtlCache } from '../common/ttl-cache';
 import { MembershipsRepository } from '../customers/memberships.repository';
+import { SegmentChangeStream } from '../live/segment-change.stream';
 import { REPORT_OPTIONS, type ReportSettings } from '../report/report.options';
 import { ReportRepository } from '../report/report.repository';
 import { DashboardRepository, type CountryRow } from './dashboard.repository';
@@ -28,12 +30,13 @@ export interface DashboardMap {
   points: [number, number, number, number, string][];
 }
 
-/** Whole-table reads are shared by every open dashboard for this long (a live change refreshes them all at once). */
+/** Whole-table reads are shared by every open dashboard for this long; a segment change drops them. */
 const SHARED_READS_TTL_MS = 5_000;
 
 /** What the dashboard page shows beyond the REST resources (KPIs, the map, countries, suggestions). */
 @Injectable()
-export class DashboardService {
+export class DashboardService implements OnModuleInit, OnModuleDestroy {
+  private subscription?: Subscription;
   private readonly summaries = new TtlCache<DashboardSummary>(SHARED_READS_TTL_MS, 1);
   private readonly maps = new TtlCache<DashboardMap>(SHARED_READS_TTL_MS, 8);
   private readonly countryLists = new TtlCache<CountryRow[]>(SHARED_READS_TTL_MS, 1);
@@ -43,7 +46,20 @@ export class DashboardService {
     private readonly report: ReportRepository,
     private readonly memberships: MembershipsRepository,
     @Inject(REPORT_OPTIONS) private readonly settings: ReportSettings,
+    @Optional() private readonly changes?: SegmentChangeStream,
   ) {}
+
+  onModuleInit(): void {
+    this.subscription = this.changes?.changes.subscribe(() => {
+      this.summaries.clear();
+      this.maps.clear();
+      this.countryLists.clear();
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
 
   get mapMaxPoints(): number {
     return this.settings.mapMaxPoints;
