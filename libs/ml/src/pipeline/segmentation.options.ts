@@ -57,9 +57,9 @@ export interface SegmentationOptions {
   /** Exact silhouette up to this many rows, sampled silhouette of this many rows above (default 5 000: exact for the seed's 4.3k). */
   silhouetteSampleSize?: number;
   /**
-   * Fit on a seeded random sample of this many rows when there are more (default 50 000); the rest are assigned
-   * through the forest and their leaf-space neighbours (~99% agreement with fitted labels on the seed data), which
-   * keeps UMAP's epochs (the one single-threaded stage) bounded: 100k customers refit within 2 minutes.
+   * Fit on a seeded random sample of this many rows when there are more (default 30 000); the rest are assigned
+   * through the forest and their leaf-space neighbours (99.3-99.6% agreement with fitted labels in bench/ml.ts), which
+   * bounds UMAP (single-threaded, ~75 s CPU at 50k) and the forest's size (~20 bytes x 2n nodes per tree).
    */
   fitSampleSize?: number;
   assign?: {
@@ -115,7 +115,7 @@ export function resolveSegmentationOptions(o: SegmentationOptions = {}): Resolve
     },
     selectBy: o.selectBy ?? 'silhouette',
     silhouetteSampleSize: o.silhouetteSampleSize ?? 5_000,
-    fitSampleSize: o.fitSampleSize ?? 50_000,
+    fitSampleSize: o.fitSampleSize ?? 30_000,
     assign: { k: o.assign?.k ?? 15, weighting: o.assign?.weighting ?? 'similarity' },
   };
   const int = (v: number, name: string, min: number): void => {
