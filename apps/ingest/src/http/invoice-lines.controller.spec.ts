@@ -82,6 +82,21 @@ describe('POST /v1/invoice-lines', () => {
     expect((await post(big.slice(1, -1), 'application/x-ndjson')).statusCode).toBe(413);
   });
 
+  it('reports counts and the bus on GET /v1/ingest/status', async () => {
+    await post(JSON.stringify([line(1), line(2, { quantity: 'x' })]), 'application/json', '?partial=1');
+    const res = await app.inject({ method: 'GET', url: '/v1/ingest/status' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      bus: 'memory',
+      topics: { invoiceLines: 'http-spec.invoice-lines.v1', deadLetter: 'http-spec.invoice-lines.dlq' },
+      accepted: 1,
+      deadLettered: 1,
+      replay: null,
+    });
+    jest.spyOn(bus, 'ping').mockRejectedValue(new Error('no broker'));
+    expect((await app.inject({ method: 'GET', url: '/v1/ingest/status' })).statusCode).toBe(503);
+  });
+
   it('answers 503 when the bus cannot take the events', async () => {
     jest.spyOn(bus, 'publish').mockRejectedValue(new Error('broker down'));
     const res = await post(JSON.stringify([line(1)]));

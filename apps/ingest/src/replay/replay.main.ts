@@ -64,7 +64,7 @@ async function main(): Promise<number> {
     }
     process.stdout.write(
       `${result.file} (${result.format}): ${result.rows} lines = ${result.accepted} accepted + ${result.deadLettered} dead-lettered` +
-        ` in ${(result.elapsedMs / 1000).toFixed(2)} s (${Math.round(result.rate)} lines/s) -> ${publisher.topics.invoiceLines}` +
+        ` in ${(result.elapsedMs / 1000).toFixed(2)} s (${Math.round(result.rate)} lines/s) -> ${publisher.topics.invoiceLines} (dead letters: ${publisher.topics.invoiceLinesDeadLetter})` +
         `${controller.signal.aborted ? ' (interrupted)' : ''}\n`,
     );
     return controller.signal.aborted ? 130 : 0;
