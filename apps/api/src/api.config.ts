@@ -38,7 +38,7 @@ export const apiConfigShape = {
   CACHE_TTL_MS: env.int(2_000, { min: 0 }),
   CACHE_MAX_ENTRIES: env.int(50_000, { min: 1 }),
   /** In-memory read model of all customers for lookups and the Insiders list, rebuilt at this period; 0 disables. */
-  READ_MODEL_REFRESH_MS: env.int(10_000, { min: 0 }),
+  READ_MODEL_REFRESH_MS: env.int(5_000, { min: 0 }),
   /** Above this many customers the read model is not built (reads go to SQL with the TTL cache). */
   READ_MODEL_MAX_CUSTOMERS: env.int(250_000, { min: 0 }),
   SSE_HEARTBEAT_MS: env.int(15_000, { min: 100 }),
