@@ -7,9 +7,9 @@ import { symmetricEigen } from '../linalg/sym-eigen';
 import { CsrGraph, connectedComponents } from './fuzzy-set';
 
 export interface SpectralOptions {
-  /** Outer iterations of the filtered subspace iteration. Default 40. */
+  /** Outer iterations of the filtered subspace iteration. Default 15 (an initialisation needs no more). */
   maxIter?: number;
-  /** Residual tolerance ||A v - θ v|| for the wanted eigenvectors. Default 1e-4. */
+  /** Residual tolerance ||A v - θ v|| for the wanted eigenvectors. Default 1e-3. */
   tol?: number;
   /** Chebyshev filter degree. Default 8. */
   degree?: number;
@@ -44,7 +44,7 @@ export function spectralLayout(g: CsrGraph, dim: number, rng: Random, options: S
     for (let i = 0; i < n; i++) for (let c = 0; c < dim; c++) out[i * dim + c] = vectors[i * n + c + 1]!;
     return out;
   }
-  const { maxIter = 40, tol = 1e-4, degree = 8 } = options;
+  const { maxIter = 15, tol = 1e-3, degree = 8 } = options;
   const want = dim + 1;
   const m = Math.min(n - 1, want + Math.max(4, Math.ceil(0.25 * want)));
   const apply = (x: Float64Array, y: Float64Array): void => {
