@@ -150,9 +150,17 @@ describe('dashboard in headless Chromium', () => {
       emittedAt: new Date().toISOString(),
       reason: 'incremental',
     };
+    // the clusterer stores the new membership, then publishes the change
+    await client.insert({
+      table: 'memberships',
+      values: [{ customer_id: '13020', segment_id: 0, is_insider: 1, model_version: 2, confidence: 0.9, map_x: 5, map_y: 0, reason: 'incremental', updated_at: '2011-11-15 10:00:00.000' }],
+      format: 'JSONEachRow',
+    });
     await bus.publish(topicsFor('insiders').segmentChanges, [{ key: '13020', value: JSON.stringify(event) }]);
     await page.locator('[data-testid=ticker] li', { hasText: '13020' }).waitFor({ timeout: 15_000 });
     expect(await page.textContent('[data-testid=ticker]')).toContain('entered Insiders');
+    // the page refreshes its figures after a change: one more Insider
+    await page.locator('[data-testid=kpi-insiders]', { hasText: /^12$/ }).waitFor({ timeout: 20_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-live.png'), fullPage: false });
     expect(problems).toEqual([]);
   });
