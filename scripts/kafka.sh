@@ -9,7 +9,8 @@
 #   scripts/kafka.sh stop       stop the broker started from this state dir and wait for it to exit
 #   scripts/kafka.sh logs       print the broker log file path
 #   scripts/kafka.sh acquire PID / release PID   shared use: start + lease for PID / drop the lease and stop
-#                               when no live lease is left (the test suites' global setup/teardown use these)
+#                               when no live lease is left (the test suites' global setup/teardown use these);
+#                               a watcher also stops it once every lease holder has died without releasing
 #
 # Environment (defaults):
 #   KAFKA_PORT=9092                      client listener on 127.0.0.1
@@ -315,16 +316,46 @@ acquire() {
   start
   mkdir -p "$STATE_DIR/leases"
   touch "$STATE_DIR/leases/$holder"
+  # a watcher stops the broker once every lease holder is gone, also when they die without `release`
+  # (a test run killed by Ctrl-C or a timeout)
+  local watcher
+  watcher="$(cat "$STATE_DIR/watcher.pid" 2>/dev/null || true)"
+  if ! { [[ "$watcher" =~ ^[0-9]+$ ]] && kill -0 "$watcher" 2>/dev/null; }; then
+    setsid bash "${BASH_SOURCE[0]}" watch </dev/null >>"$STATE_DIR/kafka.sh.log" 2>&1 9>&- &
+    echo "$!" >"$STATE_DIR/watcher.pid"
+  fi
 }
 
-release() {
-  local holder="$1" lease left=0
-  [[ "$holder" =~ ^[0-9]+$ ]] || die "release needs the pid given to acquire"
-  rm -f "$STATE_DIR/leases/$holder"
+# Live lease holders; leases of dead processes are removed.
+count_leases() {
+  local lease left=0
   for lease in "$STATE_DIR"/leases/*; do
     [ -e "$lease" ] || continue
     if kill -0 "$(basename "$lease")" 2>/dev/null; then left=$((left + 1)); else rm -f "$lease"; fi
   done
+  echo "$left"
+}
+
+watch_leases() {
+  while running_pid >/dev/null; do
+    sleep 5
+    [ "$(count_leases)" -gt 0 ] && continue
+    lock_state_dir
+    # re-check under the lock: an acquire may have added a lease meanwhile
+    if [ "$(count_leases)" -eq 0 ] && running_pid >/dev/null; then
+      say "no live lease holder left, stopping"
+      stop
+    fi
+    exec 9>&-
+  done
+  rm -f "$STATE_DIR/watcher.pid"
+}
+
+release() {
+  local holder="$1" left
+  [[ "$holder" =~ ^[0-9]+$ ]] || die "release needs the pid given to acquire"
+  rm -f "$STATE_DIR/leases/$holder"
+  left="$(count_leases)"
   if [ "$left" -gt 0 ]; then
     say "still used by $left other process(es), leaving it running"
     return 0
@@ -333,18 +364,21 @@ release() {
 }
 
 # who did what to this broker (helps when several test runs share it)
-echo "$(date -u +%FT%TZ) $$ ppid=$PPID $* ($(tr '\0' ' ' </proc/$PPID/cmdline 2>/dev/null | cut -c1-120))" >>"$STATE_DIR/kafka.sh.log" 2>/dev/null || true
+caller=""
+[ "$PPID" -gt 1 ] && caller="$(tr '\0' ' ' </proc/$PPID/cmdline 2>/dev/null | cut -c1-120)"
+echo "$(date -u +%FT%TZ) $$ ppid=$PPID $* ($caller)" >>"$STATE_DIR/kafka.sh.log" 2>/dev/null || true
 
 case "${1:-}" in
   start) lock_state_dir; start ;;
   stop) lock_state_dir; stop ;;
   acquire) lock_state_dir; acquire "${2:-}" ;;
   release) lock_state_dir; release "${2:-}" ;;
+  watch) watch_leases ;;
   status) status ;;
   download) require_java; download; say "Kafka $KAFKA_VERSION in $LIBS_DIR" ;;
   logs) echo "$LOG_FILE" ;;
   *)
-    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
