@@ -8,6 +8,7 @@ import { StorageModule } from '@insiders/storage';
 import { configureApiApp } from './api.bootstrap';
 import { loadApiConfig, type ApiConfig } from './api.config';
 import { ApiModule } from './api.module';
+import { ApiExceptionFilter } from './common/api-exception.filter';
 
 /** The event bus of a standalone API: Kafka when KAFKA_BROKERS is set, else in-process (nothing arrives then). */
 function createBus(config: ApiConfig): EventBus {
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
     { logger: ['error', 'warn', 'log', 'debug', 'verbose'].slice(0, ['error', 'warn', 'log', 'debug', 'verbose'].indexOf(config.LOG_LEVEL) + 1) as ('error' | 'warn' | 'log')[] },
   );
   configureApiApp(app, config);
+  // Standalone, the API owns every route: its error format also covers unknown routes and body parse errors.
+  app.useGlobalFilters(app.get(ApiExceptionFilter));
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   new Logger('api').log(`listening on ${await app.getUrl()} (docs at /docs)`);
