@@ -84,6 +84,23 @@ function fromB64(s: string): Float64Array {
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
+type TypedArrayCtor = new (a: ArrayLike<number>) => ArrayBufferView;
+
+/**
+ * Deep copy in which every typed array is rebuilt by this realm's constructor. Typed arrays that arrive from a worker
+ * thread belong to Node's main realm; under jest (a vm context) `instanceof Float64Array` is then false and libs/ml's
+ * array codec would encode them as bytes. Cheap (linear copy) and harmless outside jest.
+ */
+function reRealm<T>(value: T): T {
+  if (ArrayBuffer.isView(value)) {
+    const ctor = (globalThis as unknown as Record<string, TypedArrayCtor>)[value.constructor.name];
+    return (ctor ? new ctor(value as unknown as ArrayLike<number>) : value) as T;
+  }
+  if (Array.isArray(value)) return value.map(reRealm) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reRealm(v)])) as T;
+  return value;
+}
+
 /** Fits in a worker thread (the caller's event loop stays free); post-processing here is linear in the rows. */
 export async function fitSegmentation(features: Matrix, target: Float64Array, options: SegmentationFitOptions): Promise<SegmentationFit> {
   const fit = await fitSegmentationInWorker(features, target, {
@@ -95,7 +112,7 @@ export async function fitSegmentation(features: Matrix, target: Float64Array, op
     assign: { k: options.neighbours },
   });
   const started = performance.now();
-  const model = fit.model;
+  const model = SegmentationModel.fromTransfer(reRealm(fit.model.toTransfer()));
   const emb = model.embedding;
   const axes = pca(emb, 2);
   const fittedMap = pcaTransform(axes, emb);
