@@ -24,7 +24,8 @@ export class InvoiceLinesService {
 
   async ingestBatch(body: unknown, options: { partial: boolean }): Promise<BatchAccepted> {
     const rows = this.rowsOf(body);
-    const { errors } = this.publisher.check(rows, SOURCE);
+    const checked = this.publisher.check(rows, SOURCE);
+    const { errors } = checked;
     if (errors.length > 0 && !options.partial) {
       throw new BadRequestException({
         statusCode: 400,
@@ -33,7 +34,7 @@ export class InvoiceLinesService {
       });
     }
     try {
-      const result = await this.publisher.publishRows(rows, SOURCE);
+      const result = await this.publisher.publishRows(rows, SOURCE, checked);
       return { accepted: result.accepted, deadLettered: result.deadLettered, errors: result.errors };
     } catch (e) {
       throw new ServiceUnavailableException({ statusCode: 503, message: `event bus unavailable: ${(e as Error).message}` });
@@ -55,25 +56,20 @@ export class InvoiceLinesService {
 
   private ndjsonRows(text: string): IngestRow[] {
     const lines = text.split('\n');
+    let count = 0;
+    for (const line of lines) if (line.trim().length > 0) count++;
+    this.checkCount(count); // before parsing anything
     const rows: IngestRow[] = [];
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
       if (line.trim().length === 0) continue; // blank lines separate nothing in NDJSON
-      if (rows.length >= this.config.INGEST_MAX_BATCH_ROWS) this.checkCount(rows.length + 1 + this.countRest(lines, i + 1));
       try {
         rows.push({ row: i + 1, value: JSON.parse(line), payload: line });
       } catch (e) {
         rows.push({ row: i + 1, payload: line, parseError: `invalid JSON: ${(e as Error).message}` });
       }
     }
-    this.checkCount(rows.length);
     return rows;
-  }
-
-  private countRest(lines: string[], from: number): number {
-    let n = 0;
-    for (let i = from; i < lines.length; i++) if (lines[i].trim().length > 0) n++;
-    return n;
   }
 
   private checkCount(count: number): void {

@@ -95,10 +95,11 @@ export class InvoiceLinePublisher implements OnModuleInit {
 
   /**
    * Validates and publishes: good rows as events, bad rows to the dead-letter topic. Resolves once the bus
-   * acknowledged all of them; `accepted + deadLettered === rows.length`.
+   * acknowledged all of them; `accepted + deadLettered === rows.length`. `checked`: the result of `check(rows)`
+   * when the caller already has it.
    */
-  async publishRows(rows: readonly IngestRow[], source: string): Promise<PublishCounts & { errors: RowError[] }> {
-    const { events, errors } = this.check(rows, source);
+  async publishRows(rows: readonly IngestRow[], source: string, checked?: CheckedRows): Promise<PublishCounts & { errors: RowError[] }> {
+    const { events, errors } = checked ?? this.check(rows, source);
     const byRow = new Map(rows.map((r) => [r.row, r]));
     const stream = this.openStream();
     for (const event of events) stream.add(event);
