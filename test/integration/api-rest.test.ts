@@ -304,6 +304,8 @@ describe('API security options', () => {
       // Another client (a key) has its own bucket; health is never limited.
       expect((await app.inject({ url: '/v1/models', headers: { 'x-api-key': TEST_READ_KEY } })).statusCode).toBe(200);
       expect((await app.inject({ url: '/health/live' })).statusCode).toBe(200);
+      // Guessed keys do not get buckets of their own: they share the IP's (empty) bucket.
+      expect((await app.inject({ url: '/v1/models', headers: { 'x-api-key': 'guess-1' } })).statusCode).toBe(429);
     } finally {
       await app.close();
     }

@@ -86,13 +86,14 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-/** Token-bucket rate limit per presented API key (by fingerprint) or, without a key, per client IP. */
+/** Token-bucket rate limit per valid API key (by fingerprint) or else per client IP. */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
   private readonly buckets: TokenBuckets;
 
   constructor(
     private readonly reflector: Reflector,
+    private readonly ring: ApiKeyRing,
     private readonly metrics: ApiMetrics,
     @Inject(API_CONFIG) config: ApiConfig,
   ) {
@@ -104,7 +105,8 @@ export class RateLimitGuard implements CanActivate {
     if (accessOf(this.reflector, context) === 'public') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const key = presentedKey(request);
-    const client = key ? `key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}` : `ip:${request.ip}`;
+    // Only a valid key gets a bucket of its own: guessing keys stays limited per IP.
+    const client = key && this.ring.roleOf(key) ? `key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}` : `ip:${request.ip}`;
     const wait = this.buckets.take(client);
     if (wait > 0) {
       this.metrics.rateLimited.inc();
