@@ -300,6 +300,11 @@ export class ClustererRepository {
     return (await rs.json<StagedMembership>()).map((r) => ({ ...r, segment_id: Number(r.segment_id), is_insider: Number(r.is_insider), model_version: Number(r.model_version) }));
   }
 
+  /** Drops staged assignments of models older than `version` (they were applied or never will be). */
+  async pruneStaging(version: number): Promise<void> {
+    await this.client.command({ query: `DELETE FROM membership_staging WHERE model_version < ${Math.trunc(version)}`, clickhouse_settings: BIG });
+  }
+
   /** Current memberships (latest row per customer), all or for some customers. */
   async currentMemberships(customerIds?: readonly string[]): Promise<Map<string, { segmentId: number; isInsider: boolean; modelVersion: number }>> {
     if (customerIds && customerIds.length === 0) return new Map();

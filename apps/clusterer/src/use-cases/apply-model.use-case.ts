@@ -56,6 +56,7 @@ export class ApplyModelUseCase {
     await this.repository.writeMemberships(rows);
     await this.repository.deleteMemberships(changes.filter((c) => c.to === null).map((c) => c.customerId));
     await this.repository.setState(APPLIED_VERSION_KEY, String(version));
+    await this.repository.pruneStaging(version);
     this.logger.log(`model ${version} applied: ${staged.length} customers, ${changes.length} membership changes published`);
     return { changes: changes.length, customers: staged.length };
   }
