@@ -16,6 +16,10 @@ import {
 } from '@insiders/stats';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { loadApiConfig } from '../../apps/api/src/api.config';
+import { policyPreset } from '@insiders/features-core';
+import { buildReport, DEFAULT_REPORT_OPTIONS } from '../../apps/api/src/report/report.builder';
+import { ReportRepository } from '../../apps/api/src/report/report.repository';
+import { buildReportInWorker } from '../../apps/api/src/report/report.runner';
 import type { Report } from '../../apps/api/src/report/report.types';
 import { buildReportFixture, expectedFrom, seedReportFixture, type Expected, type ReportFixture } from './report.fixture';
 
@@ -169,6 +173,27 @@ describe('GET /v1/report on chDB fixture rows', () => {
     expect(champions.insiders).toBe(inChampions.filter((c) => fixture.insider.get(c)).length);
     const total = report.rfm.counts.flat().reduce((s, v) => s + v, 0);
     expect(total).toBe(60);
+  });
+
+  it('computes the same report in a worker thread as in-thread', async () => {
+    const repo = app.get(ReportRepository);
+    const policy = policyPreset('seed-ian');
+    const model = await repo.activeModel();
+    const input = {
+      now: new Date('2011-12-01T00:00:00Z'),
+      policyName: 'seed-ian',
+      model,
+      segments: await repo.segments(model!.version),
+      memberships: await repo.memberships(),
+      features: await repo.customerFeatures(policy),
+      rfm: await repo.rfmSegments(),
+      monthly: await repo.monthlyRevenue(policy),
+      transitions: await repo.transitionTotals(),
+    };
+    const inThread = buildReport(input, DEFAULT_REPORT_OPTIONS);
+    const inWorker = await buildReportInWorker(input, DEFAULT_REPORT_OPTIONS);
+    expect(inWorker).toEqual(inThread);
+    expect(inWorker.eligibility.insiders).toBe(11);
   });
 
   it('renders the same report as Markdown', async () => {

@@ -10,6 +10,8 @@ export interface ReportSettings extends ReportOptions {
   cacheTtlMs: number;
   /** Reuse a computed report this long even when memberships changed (live assignment changes them constantly). */
   minRefreshMs: number;
+  /** Reports over more rows (memberships + customers) than this are computed in a worker thread. */
+  workerThreshold: number;
   /** Most customers the dashboard's map draws (an even sample beyond). */
   mapMaxPoints: number;
 }
@@ -50,6 +52,7 @@ export function reportSettingsFrom(config: object): ReportSettings {
     seed: num('REPORT_SEED', DEFAULT_REPORT_OPTIONS.seed, (v) => Number.isInteger(v)),
     cacheTtlMs: num('REPORT_CACHE_TTL_MS', 300_000, (v) => v >= 0),
     minRefreshMs: num('REPORT_MIN_REFRESH_MS', 15_000, (v) => v >= 0),
+    workerThreshold: num('REPORT_WORKER_THRESHOLD', 2_000, (v) => Number.isInteger(v) && v >= 0),
     mapMaxPoints: num('DASHBOARD_MAP_MAX_POINTS', 6_000, (v) => int(v) && v <= 200_000),
   };
 }

@@ -24,7 +24,7 @@ function fakeRepository(state: { version: number; stamp: string }) {
 }
 
 describe('ReportService caching', () => {
-  const settings: ReportSettings = { ...DEFAULT_REPORT_OPTIONS, resamples: 10, policy: policyPreset('seed-ian'), cacheTtlMs: 60_000, minRefreshMs: 5_000, mapMaxPoints: 100 };
+  const settings: ReportSettings = { ...DEFAULT_REPORT_OPTIONS, resamples: 10, policy: policyPreset('seed-ian'), cacheTtlMs: 60_000, minRefreshMs: 5_000, workerThreshold: 1_000_000, mapMaxPoints: 100 };
   let now = 1_000_000;
   beforeEach(() => jest.spyOn(Date, 'now').mockImplementation(() => now));
   afterEach(() => jest.restoreAllMocks());

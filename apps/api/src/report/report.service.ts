@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { buildReport } from './report.builder';
+import { buildReportInWorker } from './report.runner';
 import { renderReportMarkdown } from './report.markdown';
 import { REPORT_OPTIONS, type ReportSettings } from './report.options';
 import { ReportRepository } from './report.repository';
@@ -52,9 +53,17 @@ export class ReportService {
       this.repository.monthlyRevenue(policy),
       this.repository.transitionTotals(),
     ]);
-    return buildReport(
-      { now: new Date(), policyName: policy.name, model, segments, memberships, features, rfm, monthly, transitions },
-      this.settings,
-    );
+    const input = { now: new Date(), policyName: policy.name, model, segments, memberships, features, rfm, monthly, transitions };
+    const options = {
+      horizon: this.settings.horizon,
+      holdout: this.settings.holdout,
+      level: this.settings.level,
+      confidence: this.settings.confidence,
+      resamples: this.settings.resamples,
+      seed: this.settings.seed,
+      forecastMethod: this.settings.forecastMethod,
+    };
+    // small inputs are cheaper in-thread than a worker's start-up
+    return memberships.length + features.length > this.settings.workerThreshold ? buildReportInWorker(input, options) : buildReport(input, options);
   }
 }
