@@ -207,6 +207,15 @@ describe('KafkaBus', () => {
     expect(calls).toEqual(['slow']);
   });
 
+  it('rejects a publish to a topic that does not exist instead of retrying forever', async () => {
+    const bus = newBus({ logger: () => undefined });
+    const started = Date.now();
+    await expect(bus.publish(uniqueName('missing'), [{ key: 'k', value: 'v' }])).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const topic = await createUniqueTopic('bus-after-missing', 1, brokers);
+    await bus.publish(topic, [{ key: 'k', value: 'still works' }]); // the bus is usable afterwards
+  });
+
   it('publishes compressed (gzip) messages that consumers read back', async () => {
     const bus = newBus({ compression: 'gzip' });
     const topic = await createUniqueTopic('bus-gzip', 2, brokers);

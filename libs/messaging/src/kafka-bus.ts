@@ -216,12 +216,10 @@ export class KafkaBus implements EventBus {
 
   private async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     const shards = Math.max(1, this.options.producerShards ?? 1);
-    if (shards === 1) {
-      await this.sendChunks(0, topic, messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })));
-      return;
-    }
-    // Partition here (same partitioner kafkajs would use) and give every partition to one producer, so that
-    // produce requests of different producers overlap while each partition's messages stay in order.
+    // Partition here (the partitioner kafkajs would use) and give every partition to one producer, so that
+    // produce requests of different producers overlap while each partition's messages stay in order. The
+    // metadata lookup also makes a publish to a missing topic fail at once: the idempotent producer would
+    // retry it forever.
     const partitions = await this.partitionsOf(topic);
     const byShard: Message[][] = Array.from({ length: shards }, () => []);
     for (const m of messages) {
