@@ -179,6 +179,14 @@ describe('umap', () => {
     }
   });
 
+  it('copes with constant features and duplicated points', () => {
+    const rows = Array.from({ length: 60 }, (_, i) => [i % 3 === 0 ? 1 : 5, 7, Math.floor(i / 20)]);
+    const { embedding } = umap(fromRows(rows), { seed: 1, nEpochs: 30, nNeighbors: 5 });
+    expect(embedding.data.every(Number.isFinite)).toBe(true);
+    const allSame = umap(fromRows(Array.from({ length: 20 }, () => [3, 3])), { seed: 1, nEpochs: 10, nNeighbors: 4 });
+    expect(allSame.embedding.data.every(Number.isFinite)).toBe(true);
+  });
+
   it('approximates the exact kernel closely', () => {
     const fast = umap(fixture.x, { seed: 3, nEpochs: 100 });
     const exact = umap(fixture.x, { seed: 3, nEpochs: 100, exactKernel: true });
