@@ -108,6 +108,12 @@ export function formatValue(feature: ReportFeature, v: number): string {
   }
 }
 
+/** "p = 0.012", "p = 3.1e-9", "p < 1e-300". */
+export function pEquals(p: number): string {
+  const f = formatP(p);
+  return f.startsWith('<') ? `p ${f}` : `p = ${f}`;
+}
+
 export function formatP(p: number): string {
   if (!Number.isFinite(p)) return 'n/a';
   if (p < 1e-300) return '< 1e-300';
@@ -337,9 +343,9 @@ function buildEvidence(insiders: CustomerFeatures[], rest: CustomerFeatures[], o
     const higher = u.probabilityOfSuperiority >= 0.5;
     const conclusion =
       `${capitalise(FEATURE_LABELS[feature])}: Insiders ${higher ? 'higher' : 'lower'} than the others, median ${formatValue(feature, median(a))} vs ${formatValue(feature, median(b))} ` +
-      `(Mann–Whitney p = ${formatP(u.pValue)}, P(Insider ${higher ? '>' : '<'} other) = ${(higher ? u.probabilityOfSuperiority : 1 - u.probabilityOfSuperiority).toFixed(2)}; ` +
+      `(Mann–Whitney ${pEquals(u.pValue)}, P(Insider ${higher ? '>' : '<'} other) = ${(higher ? u.probabilityOfSuperiority : 1 - u.probabilityOfSuperiority).toFixed(2)}; ` +
       `${Math.round(options.confidence * 100)}% bootstrap CI of the median difference ${formatValue(feature, boot.ci[0])} to ${formatValue(feature, boot.ci[1])}; ` +
-      `Welch t = ${w.t.toFixed(1)}, p = ${formatP(w.pValue)}).`;
+      `Welch t = ${w.t.toFixed(1)}, ${pEquals(w.pValue)}).`;
     return {
       feature,
       label: FEATURE_LABELS[feature],
