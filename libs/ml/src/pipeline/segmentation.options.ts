@@ -43,7 +43,7 @@ export interface SegmentationOptions {
     covariance?: 'full' | 'diag';
     /** EM restarts (default 3) for the `refineTop` best k of a first pass with one run per k. */
     nInit?: number;
-    /** How many of the best k of the first pass get the restarts (default 3; 0 = none). */
+    /** How many of the best k of the first pass get the restarts (default 2; 0 = none). */
     refineTop?: number;
     maxIter?: number;
     /**
@@ -54,7 +54,11 @@ export interface SegmentationOptions {
   };
   /** How k is chosen from the curve (default 'silhouette'; 'bic' = lowest BIC). */
   selectBy?: 'silhouette' | 'bic';
-  /** Exact silhouette up to this many rows, sampled silhouette of this many rows above (default 5 000: exact for the seed's 4.3k). */
+  /**
+   * Silhouettes of the k curve: exact up to this many rows, over a seeded sample of this many above (default 2 500;
+   * sampled values differ from exact ones by ~0.005-0.01 on the seed data, at a quarter of the cost at 4.4k). The
+   * chosen segmentation's reported silhouette is exact up to 10 000 rows.
+   */
   silhouetteSampleSize?: number;
   /**
    * Fit on a seeded random sample of this many rows when there are more (default 30 000); the rest are assigned
@@ -109,12 +113,12 @@ export function resolveSegmentationOptions(o: SegmentationOptions = {}): Resolve
       kMax: o.gmm?.kMax ?? 24,
       covariance: o.gmm?.covariance ?? 'full',
       nInit: o.gmm?.nInit ?? 3,
-      refineTop: o.gmm?.refineTop ?? 3,
+      refineTop: o.gmm?.refineTop ?? 2,
       maxIter: o.gmm?.maxIter ?? 100,
       selectionSampleSize: o.gmm?.selectionSampleSize ?? 10_000,
     },
     selectBy: o.selectBy ?? 'silhouette',
-    silhouetteSampleSize: o.silhouetteSampleSize ?? 5_000,
+    silhouetteSampleSize: o.silhouetteSampleSize ?? 2_500,
     fitSampleSize: o.fitSampleSize ?? 30_000,
     assign: { k: o.assign?.k ?? 15, weighting: o.assign?.weighting ?? 'similarity' },
   };

@@ -7,6 +7,9 @@ import { MlWorkerPool, shareWork } from '../worker/ml-pool';
 import { KCurvePoint } from './segmentation.model';
 import { ResolvedSegmentationOptions } from './segmentation.options';
 
+/** Rows up to which the chosen segmentation's silhouette is computed exactly. */
+export const FINAL_SILHOUETTE_EXACT = 10_000;
+
 /** Everything needed to score one k (self-contained so that a worker can do it). */
 export interface KTask {
   readonly embedding: Matrix;
@@ -144,10 +147,12 @@ export async function selectK(
   // with a selection sample the curve's silhouettes are the sample's; the final one is measured on everyone's labels
   const labels = best.gmm.predict(fullEmbedding);
   let silhouette = best.point.silhouette;
-  if (embedding !== fullEmbedding) {
+  // the reported silhouette: exact up to FINAL_SILHOUETTE_EXACT rows, else over a seeded sample of that size
+  // (the curve's values may be estimates on a smaller sample, see silhouetteSampleSize)
+  if (embedding !== fullEmbedding || n > o.silhouetteSampleSize) {
     const t = performance.now();
     const seen = new Set(labels);
-    silhouette = seen.size >= 2 ? silhouetteScore(fullEmbedding, labels, { sampleSize: Math.min(n, o.silhouetteSampleSize), seed: seeds.silhouette }) : NaN;
+    silhouette = seen.size >= 2 ? silhouetteScore(fullEmbedding, labels, n > FINAL_SILHOUETTE_EXACT ? { sampleSize: FINAL_SILHOUETTE_EXACT, seed: seeds.silhouette } : {}) : NaN;
     extraSilhouetteMs = performance.now() - t;
   }
   return {
