@@ -21,6 +21,7 @@ import { buildReport, DEFAULT_REPORT_OPTIONS } from '../../apps/api/src/report/r
 import { ReportRepository } from '../../apps/api/src/report/report.repository';
 import { buildReportInWorker } from '../../apps/api/src/report/report.runner';
 import type { Report } from '../../apps/api/src/report/report.types';
+import type { DashboardSummary } from '../../apps/api/src/dashboard/dashboard.service';
 import { buildReportFixture, expectedFrom, seedReportFixture, type Expected, type ReportFixture } from './report.fixture';
 
 /**
@@ -194,6 +195,62 @@ describe('GET /v1/report on chDB fixture rows', () => {
     const inWorker = await buildReportInWorker(input, DEFAULT_REPORT_OPTIONS);
     expect(inWorker).toEqual(inThread);
     expect(inWorker.eligibility.insiders).toBe(11);
+  });
+
+  it('serves the dashboard JSON: KPIs, countries with "Other", a sampled map, suggestions, 400 naming the field', async () => {
+    const get = async (url: string) => {
+      const res = await app.inject({ method: 'GET', url });
+      return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
+    };
+    const summary = (await get('/v1/dashboard/summary')).body as unknown as DashboardSummary;
+    expect(summary).toMatchObject({ customers: 60, insiders: 11, featurePolicy: 'seed-ian' });
+    expect(summary.model?.version).toBe(2);
+    expect(summary.revenue.insidersShare).toBeCloseTo(report.revenueShare.share, 10);
+    expect(summary.history).toEqual({ first: '2011-06-01T00:00:00.000Z', last: '2011-09-02T00:00:00.000Z' });
+    expect(summary.segments.map((x) => [x.name, x.size, x.insiders])).toEqual([
+      ['Elite Spenders', 12, 11],
+      ['Engaged', 24, 0],
+      ['Dormant', 24, 0],
+    ]);
+
+    const countries = (await get('/v1/dashboard/countries?limit=2')).body as { countries: { country: string; customers: number; insiders: number }[]; other: { country: string; customers: number }; total: number };
+    expect(countries.countries).toHaveLength(2);
+    expect(countries.other.country).toBe('Other (3)');
+    expect(countries.other.customers + countries.countries.reduce((a, c) => a + c.customers, 0)).toBe(60);
+    expect(countries.total).toBe(60);
+    // country of the latest line: every fixture customer buys from one country (index mod 5)
+    const uk = fixture.customers.filter((_, i) => i % 5 === 0);
+    const all = (await get('/v1/dashboard/countries?limit=100')).body as typeof countries;
+    expect(all.countries.find((c) => c.country === 'United Kingdom')).toMatchObject({ customers: uk.length, insiders: uk.filter((c) => fixture.insider.get(c)).length });
+
+    const map = (await get('/v1/dashboard/map?limit=10')).body as { total: number; sampled: boolean; points: [number, number, number, number, string][] };
+    expect(map).toMatchObject({ total: 60, sampled: true });
+    expect(map.points).toHaveLength(10);
+    for (const [x, y, segment, insider, id] of map.points) {
+      expect(Number.isFinite(x) && Number.isFinite(y)).toBe(true);
+      expect(segment).toBe(fixture.segmentOf.get(id));
+      expect(insider).toBe(fixture.insider.get(id) ? 1 : 0);
+    }
+
+    const suggestions = (await get('/v1/dashboard/customers?prefix=1300&limit=3')).body as unknown as { customerId: string }[];
+    expect(suggestions.map((x) => x.customerId)).toEqual(['13000', '13001', '13002']);
+
+    const transitions = (await get('/v1/dashboard/transitions?from=2011-06-01&to=2011-10-01&bucket=month')).body as { points: { t: number; entered: number; exited: number }[] };
+    expect(transitions.points.map((p) => [new Date(p.t).toISOString().slice(0, 7), p.entered, p.exited])).toEqual([
+      ['2011-06', 11, 0],
+      ['2011-07', 2, 0],
+      ['2011-08', 0, 0],
+      ['2011-09', 0, 2],
+    ]);
+
+    const bad = await get('/v1/dashboard/map?limit=0');
+    expect(bad.status).toBe(400);
+    expect(String(bad.body.message)).toContain('limit');
+    const noPrefix = await get('/v1/dashboard/customers');
+    expect(noPrefix.status).toBe(400);
+    expect(String(noPrefix.body.message)).toContain('prefix');
+    const injection = await get(`/v1/dashboard/customers?prefix=${encodeURIComponent("1' OR 1=1 --")}`);
+    expect(injection.status).toBe(400);
   });
 
   it('renders the same report as Markdown', async () => {
