@@ -6,7 +6,7 @@ import { Test } from '@nestjs/testing';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DeadLetterRecord, decodeInvoiceLine } from '@insiders/events';
 import { BusModule, EventBus } from '@insiders/messaging';
-import { consumeAll, expectEventually, readAllMessages, ReadMessage, uniqueName } from '@insiders/testing';
+import { consumeAll, expectEventually, kafkaBrokersFromEnv, kcatConsumeAll, readAllMessages, ReadMessage, requireKcat, uniqueName } from '@insiders/testing';
 import { createIngestBus } from '../../apps/ingest/src/ingest.bus';
 import { IngestConfig, loadIngestConfig } from '../../apps/ingest/src/ingest.config';
 import { IngestModule } from '../../apps/ingest/src/ingest.module';
@@ -129,6 +129,21 @@ describe('ingest into the real Kafka broker', () => {
     expect(dead[1].reason).toContain('31-Feb-16');
     expect(dead[2].reason).toContain('unterminated quoted field');
     expect(dead.every((r) => r.source === 'replay:bad-rows.csv' && !Number.isNaN(Date.parse(r.at)))).toBe(true);
+  });
+
+  it('an independent client (kcat) reads the replayed events, keyed by customer, as valid invoice-line/v1', async () => {
+    requireKcat();
+    const { publisher } = await kafkaPublisher(uniquePrefix('kcat'));
+    const result = await replayFile(SEED, publisher, { limit: 500 });
+    expect(result).toMatchObject({ rows: 500, accepted: 500 });
+    const read = await kcatConsumeAll(kafkaBrokersFromEnv(), publisher.topics.invoiceLines);
+    expect(read).toHaveLength(500);
+    const events = read.map((m) => ({ key: m.key, event: decodeInvoiceLine(m.value ?? '') }));
+    expect(events.every(({ key, event }) => key === (event.customerId ?? `invoice:${event.invoiceNo}`))).toBe(true);
+    expect(new Set(events.map(({ event }) => event.eventId)).size).toBe(500);
+    expect(events.find(({ event }) => event.eventId === 'Ecommerce.csv:1')?.event).toMatchObject({
+      invoiceNo: '536365', stockCode: '85123A', quantity: 6, unitPrice: 2.55, customerId: '17850', invoiceTime: '2016-11-29T00:00:00.000Z', country: 'United Kingdom',
+    });
   });
 
   describe('POST /v1/invoice-lines', () => {
