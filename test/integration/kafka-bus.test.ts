@@ -1,10 +1,13 @@
 import { type ConsumedBatch, KafkaBus, type KafkaBusOptions, type Subscription } from '@insiders/messaging';
 import {
   committedOffsets,
+  consumeAll,
   createUniqueTopic,
   expectEventually,
   kafkaBrokersFromEnv,
+  readAllMessages,
   testKafka,
+  topicMessageCount,
   uniqueName,
 } from '@insiders/testing';
 
@@ -226,5 +229,19 @@ describe('KafkaBus', () => {
     await expectEventually(() => expect(got).toHaveLength(500));
     await sub.stop();
     expect(got.sort()).toEqual([...values].sort());
+  });
+
+  it('test helpers read a whole topic up to its end offsets', async () => {
+    const bus = newBus();
+    const topic = await createUniqueTopic('helpers-read-all', 3, brokers);
+    expect(await consumeAll(topic, () => undefined, { brokers })).toBe(0);
+    await bus.publish(topic, Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 5}`, value: `v${i}`, headers: { i: String(i) } })));
+    expect(await topicMessageCount(topic, brokers)).toBe(30);
+    const all = await readAllMessages(topic, { brokers });
+    expect(all.map((m) => m.value).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `v${i}`).sort());
+    for (const m of all) expect(m.headers.i).toBe(m.value.slice(1));
+    // ordered by partition, then offset
+    const order = all.map((m) => [m.partition, Number(m.offset)] as const);
+    expect(order).toEqual([...order].sort((a, b) => a[0] - b[0] || a[1] - b[1]));
   });
 });
