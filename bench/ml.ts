@@ -7,14 +7,17 @@
  *   node -r @swc-node/register bench/ml.ts                 # every scenario, each in its own process
  *   node -r @swc-node/register bench/ml.ts seed 100k       # some of them
  *
- * Scenarios: rf-compare, seed, seed-43d, 20k, 100k, 1m. Results also go to bench/ml/results/<scenario>.json.
+ * Scenarios: rf-compare, seed, seed-43d, seed-geometry, 20k, 100k, 1m. Results also go to bench/ml/results/<scenario>.json.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { RandomForestRegression } from 'ml-random-forest';
-import { Matrix, takeRows, toRows } from '../libs/ml/src/core/matrix';
+import { Matrix, matrix, takeRows, toRows } from '../libs/ml/src/core/matrix';
+import { GaussianMixture } from '../libs/ml/src/gmm/gaussian-mixture';
+import { silhouetteScore } from '../libs/ml/src/silhouette/silhouette';
+import { umap } from '../libs/ml/src/umap/umap';
 import { RandomForestRegressor } from '../libs/ml/src/forest/random-forest.model';
 import { fitSegmentation, SegmentationFit } from '../libs/ml/src/pipeline/fit-segmentation';
 import { SegmentationOptions, resolveSegmentationOptions } from '../libs/ml/src/pipeline/segmentation.options';
@@ -24,7 +27,7 @@ import { sampleIndices } from '../libs/ml/src/pipeline/select-k';
 import { MemorySampler } from './ml/memory-sampler';
 import { CustomerTable, loadSeedCustomers, syntheticCustomers } from './ml/seed-data';
 
-const SCENARIOS = ['rf-compare', 'seed', 'seed-43d', '20k', '100k', '1m'] as const;
+const SCENARIOS = ['rf-compare', 'seed', 'seed-43d', 'seed-geometry', '20k', '100k', '1m'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const STAGES = ['load', 'forest', 'apply', 'knn', 'umap', 'gmm', 'assign', 'done', 'evaluate'];
 const SEED = 42;
@@ -119,6 +122,31 @@ async function holdoutAgreement(data: CustomerTable, fullLabels: Int32Array): Pr
   return { heldOut, refitAgreementOnShared: refit, partK: part.k };
 }
 
+/**
+ * The seed project's own geometry for comparison: sklearn's apply() node ids fed to UMAP with the euclidean metric
+ * (instead of our shared-leaf / Hamming neighbours), then GMM full at k = 22, exact silhouette.
+ */
+async function seedGeometry(): Promise<Record<string, unknown>> {
+  const data = loadSeedCustomers(true);
+  const forest = RandomForestRegressor.fit(data.features, data.target, { nTrees: 300, seed: SEED });
+  const ids = forest.applyNodeIds(data.features);
+  const X = matrix(data.features.rows, forest.nTrees, Float64Array.from(ids));
+  const out: Record<string, unknown> = {};
+  console.log(`[seed-geometry] ${X.rows} seed customers: node ids of 300 trees, euclidean UMAP (as the seed project), GMM full k=22`);
+  for (const dims of [2, 43]) {
+    const t0 = performance.now();
+    const emb = umap(X, { nComponents: dims, seed: SEED }).embedding;
+    const t1 = performance.now();
+    const gmm = GaussianMixture.fit(emb, { k: 22, covariance: 'full', nInit: 1, seed: SEED });
+    const labels = gmm.predict(emb);
+    const sil = silhouetteScore(emb, labels);
+    const t2 = performance.now();
+    console.log(`  ${dims}-D: silhouette ${sil.toFixed(4)} at k=22 (UMAP ${fmt(t1 - t0)}, GMM + silhouette ${fmt(t2 - t1)})`);
+    out[`${dims}d`] = { silhouette: sil, umapMs: t1 - t0, gmmMs: t2 - t1 };
+  }
+  return out;
+}
+
 async function rfCompare(): Promise<Record<string, unknown>> {
   const seed = loadSeedCustomers(true);
   const n = 1000;
@@ -155,6 +183,7 @@ async function rfCompare(): Promise<Record<string, unknown>> {
 
 async function runScenario(s: Scenario): Promise<Record<string, unknown>> {
   if (s === 'rf-compare') return rfCompare();
+  if (s === 'seed-geometry') return seedGeometry();
   const seed = loadSeedCustomers(true);
   if (s === 'seed') {
     const r = await runFit('seed 4.3k, default settings', seed, { ids: seed.ids }, seed.features.rows);

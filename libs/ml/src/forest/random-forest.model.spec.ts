@@ -23,6 +23,7 @@ describe('RandomForestRegressor', () => {
     expect(t.nLeaves).toBe(2); // both sides are pure
     expect(Array.from(f.predict(fromRows([[-100], [4.4], [4.6], [100]])))).toEqual([1, 1, 11, 11]);
     expect(Array.from(f.apply(fromRows([[0], [9]])))).toEqual([0, 1]);
+    expect(Array.from(f.applyNodeIds(fromRows([[0], [9]])))).toEqual([1, 2]); // pre-order: root 0, left 1, right 2
   });
 
   it('picks the informative feature for the root split (best over all candidates)', () => {

@@ -268,8 +268,8 @@ export class RandomForestRegressor {
     assertFinite(X, 'random forest input');
   }
 
-  /** Calls visit(row, tree, leafIndex) for every row and tree (tree-outer, so a tree's nodes stay in cache). */
-  private walk(X: Matrix, visit: (i: number, t: number, leaf: number) => void): void {
+  /** Calls visit(row, tree, leafIndex, treeLocalNode) for every row and tree (tree-outer, so a tree's nodes stay in cache). */
+  private walk(X: Matrix, visit: (i: number, t: number, leaf: number, node: number) => void): void {
     const { feature, threshold, next, treeOffsets } = this;
     const n = X.rows;
     const p = X.cols;
@@ -284,7 +284,7 @@ export class RandomForestRegressor {
           node = data[base + f]! <= threshold[node]! ? node + 1 : off + next[node]!;
           f = feature[node]!;
         }
-        visit(i, t, next[node]!);
+        visit(i, t, next[node]!, node - off);
       }
     }
   }
@@ -305,6 +305,18 @@ export class RandomForestRegressor {
     const T = this.nTrees;
     const out = new Int32Array(X.rows * T);
     this.walk(X, (i, t, leaf) => (out[i * T + t] = leaf));
+    return out;
+  }
+
+  /**
+   * Tree-local pre-order node index of the leaf reached in every tree (rows x nTrees): sklearn's `apply()`, which
+   * the seed project fed to UMAP with the euclidean metric.
+   */
+  applyNodeIds(X: Matrix): Int32Array {
+    this.checkInput(X);
+    const T = this.nTrees;
+    const out = new Int32Array(X.rows * T);
+    this.walk(X, (i, t, _leaf, node) => (out[i * T + t] = node));
     return out;
   }
 
