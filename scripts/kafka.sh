@@ -20,6 +20,7 @@
 #   INSIDERS_CACHE=~/.cache/insiders     jars go to $INSIDERS_CACHE/kafka/<version>/libs
 #   KAFKA_HEAP_OPTS="-Xms256m -Xmx1g"    JVM heap
 #   KAFKA_START_TIMEOUT=120              seconds to wait for the broker to serve clients
+#   KAFKA_EPHEMERAL=0                    1: a (re)start begins with empty storage (test brokers)
 #   JAVA_HOME                            JDK to use (else `java` on PATH); needs Java 17+
 set -euo pipefail
 
@@ -233,6 +234,10 @@ start() {
   fi
   download
   write_config
+  if [ "${KAFKA_EPHEMERAL:-0}" = "1" ] && [ -d "$DATA_DIR" ]; then
+    say "KAFKA_EPHEMERAL=1: starting from empty storage"
+    rm -rf "$DATA_DIR"
+  fi
   format_storage
   local started=$SECONDS
   local opts
@@ -378,7 +383,7 @@ case "${1:-}" in
   download) require_java; download; say "Kafka $KAFKA_VERSION in $LIBS_DIR" ;;
   logs) echo "$LOG_FILE" ;;
   *)
-    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   let brokerCpu = () => NaN;
   if (brokers.length === 0) {
     const stateDir = join(tmpdir(), 'insiders-bench-kafka');
-    const env = { ...process.env, KAFKA_PORT: '39192', KAFKA_STATE_DIR: stateDir };
+    const env = { ...process.env, KAFKA_PORT: '39192', KAFKA_STATE_DIR: stateDir, KAFKA_EPHEMERAL: '1' };
     const out = execFileSync('bash', [join(__dirname, '..', 'kafka.sh'), 'acquire', String(process.pid)], { env, encoding: 'utf8' });
     brokers = [out.trim().split('\n').pop()!];
     const pid = readFileSync(join(stateDir, 'kafka.pid'), 'utf8').trim();

@@ -17,6 +17,8 @@ export function testBrokerEnv(): NodeJS.ProcessEnv {
     KAFKA_PORT: port,
     KAFKA_CONTROLLER_PORT: String(Number(port) + 1),
     KAFKA_STATE_DIR: process.env.INSIDERS_TEST_KAFKA_STATE_DIR ?? join(tmpdir(), `insiders-test-kafka-${port}`),
+    // every cold start of the test broker begins empty: test topics do not pile up across runs
+    KAFKA_EPHEMERAL: '1',
   };
 }
 
