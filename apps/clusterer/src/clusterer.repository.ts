@@ -133,29 +133,27 @@ export class ClustererRepository {
       format: 'JSONCompactEachRow',
       clickhouse_settings: BIG,
     });
-    type Row = [string, number, string, number, number, number, number, number, number, number, number, number, number, number, number[], number[], number[], number[], string];
+    // Column order of readAggregatesSql (features-core); numbers may arrive as strings (64-bit integers).
+    type Row = [string, number, number | string, number, number, number, number, number, number, number, number, number, number, (number | string)[], (number | string)[], string];
     const rows = await rs.json<Row>();
     return rows.map((r) => {
       const a: CustomerAggregate = {
         customerId: r[0],
         synthetic: Number(r[1]) === 1,
-        grossRevenue: r[2],
-        revenue: Number(r[3]),
-        purchaseLines: Number(r[4]),
-        purchaseItems: Number(r[5]),
-        returnLines: Number(r[6]),
-        returnItems: Number(r[7]),
-        basketProducts: Number(r[8]),
-        invoices: Number(r[9]),
-        uniqueProducts: Number(r[10]),
-        firstDay: Number(r[11]),
-        lastDay: Number(r[12]),
-        referenceDay: Number(r[13]),
-        weekdayKeys: r[14].map(Number),
-        weekdayValues: r[15].map(Number),
-        dayOfMonthKeys: r[16].map(Number),
-        dayOfMonthValues: r[17].map(Number),
-        country: r[18],
+        revenueMicros: Number(r[2]),
+        purchaseLines: Number(r[3]),
+        purchaseItems: Number(r[4]),
+        returnLines: Number(r[5]),
+        returnItems: Number(r[6]),
+        basketProducts: Number(r[7]),
+        invoices: Number(r[8]),
+        uniqueProducts: Number(r[9]),
+        firstDay: Number(r[10]),
+        lastDay: Number(r[11]),
+        referenceDay: Number(r[12]),
+        purchaseDays: r[13].map(Number),
+        purchaseDayMicros: r[14].map(Number),
+        country: r[15],
       };
       return deriveFeatures(a);
     });
