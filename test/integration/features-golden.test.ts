@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -13,7 +14,8 @@ import { readGolden, readSeedEvents, toBatches } from '../../apps/features/src/t
 
 // The whole seed file through the consumer's batch processor into chDB (no broker: the Kafka path is
 // features-kafka.test.ts). Features under the seed-ian policy must equal the seed project's committed output.
-jest.setTimeout(600_000);
+jest.setTimeout(900_000);
+Logger.overrideLogger(['error', 'warn']);
 
 describe('features: seed data set into chDB', () => {
   const dir = mkdtempSync(join(tmpdir(), 'features-golden-'));

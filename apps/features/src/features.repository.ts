@@ -209,28 +209,25 @@ export class FeaturesRepository {
       format: 'JSONCompactEachRow',
       clickhouse_settings: BIG_QUERY,
     });
-    type Row = [string, number, string, number, number, number, number, number, number, number, number, number, number, number, number[], number[], number[], number[], string];
+    type Row = [string, number, number, number, number, number, number, number, number, number, number, number, number, number[], number[], string];
     const rows = await rs.json<Row>();
     return rows.map((r) => ({
       customerId: r[0],
       synthetic: r[1] === 1,
-      grossRevenue: r[2],
-      revenue: r[3],
-      purchaseLines: r[4],
-      purchaseItems: r[5],
-      returnLines: r[6],
-      returnItems: r[7],
-      basketProducts: r[8],
-      invoices: r[9],
-      uniqueProducts: r[10],
-      firstDay: r[11],
-      lastDay: r[12],
-      referenceDay: r[13],
-      weekdayKeys: r[14],
-      weekdayValues: r[15],
-      dayOfMonthKeys: r[16],
-      dayOfMonthValues: r[17],
-      country: r[18],
+      revenueMicros: r[2],
+      purchaseLines: r[3],
+      purchaseItems: r[4],
+      returnLines: r[5],
+      returnItems: r[6],
+      basketProducts: r[7],
+      invoices: r[8],
+      uniqueProducts: r[9],
+      firstDay: r[10],
+      lastDay: r[11],
+      referenceDay: r[12],
+      purchaseDays: r[13],
+      purchaseDayMicros: r[14],
+      country: r[15],
     }));
   }
 

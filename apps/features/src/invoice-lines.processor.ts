@@ -30,6 +30,8 @@ export class InvoiceLinesProcessor {
   private windowStarted = Date.now();
   private windowRows = 0;
   private lastSeq = 0n;
+  /** Cumulative wall-clock ms per step since start (benchmarks, debugging). */
+  readonly stepMs: Record<'decode' | 'exists' | 'activity' | 'insert' | 'states', number> = { decode: 0, exists: 0, activity: 0, insert: 0, states: 0 };
 
   constructor(
     private readonly repository: FeaturesRepository,
@@ -80,18 +82,25 @@ export class InvoiceLinesProcessor {
       }
     }
     const customerKeys = [...firstSeen.keys()];
+    let t = this.clock();
+    this.stepMs.decode += t - started;
     const existing = await this.repository.existingEventIds([...byId.keys()]);
     const fresh = existing.size === 0 ? [...byId.values()] : [...byId.values()].filter((l) => !existing.has(l.event.eventId));
+    t = this.lap('exists', t);
     await this.repository.insertQuarantine(quarantine);
     await this.repository.recordFirstSeen(
       [...firstSeen].map(([customer_key, f]): FirstSeenRow => ({ customer_key, anonymous: f.anonymous, first_seen: [f.time.slice(0, 23).replace('T', ' '), f.line] })),
     );
+    t = this.lap('activity', t);
     if (fresh.length > 0) {
       const batchSeq = this.nextBatchSeq();
       await this.repository.insertLines({ topic: batch.topic, partition: batch.partition, ingestedAtMs: started, batchSeq, lines: fresh });
+      t = this.lap('insert', t);
       await this.applyBatch(batchSeq, fresh.length);
+      t = this.lap('states', t);
     }
     await this.repository.markChanged(customerKeys, this.clock());
+    this.lap('activity', t);
 
     const outcome: BatchOutcome = {
       received,
@@ -101,6 +110,12 @@ export class InvoiceLinesProcessor {
     };
     this.record(batch, outcome, started);
     return outcome;
+  }
+
+  private lap(step: keyof InvoiceLinesProcessor['stepMs'], since: number): number {
+    const now = this.clock();
+    this.stepMs[step] += now - since;
+    return now;
   }
 
   private quarantineRow(batch: ConsumedBatch, offset: string, eventId: string, reason: string, value: Buffer, at: string): QuarantineRow {

@@ -1,5 +1,5 @@
 import { featureVector, SCALAR_FEATURES } from './customer-features';
-import { deriveFeatures, type CustomerAggregate } from './derive-features';
+import { centsOf, dayOfMonth, deriveFeatures, weekdayIndex, type CustomerAggregate } from './derive-features';
 
 const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
 
@@ -7,8 +7,7 @@ function aggregate(overrides: Partial<CustomerAggregate> = {}): CustomerAggregat
   return {
     customerId: '12347',
     synthetic: false,
-    grossRevenue: '300.5',
-    revenue: 300.5,
+    revenueMicros: 300_500_000,
     purchaseLines: 6,
     purchaseItems: 40,
     returnLines: 1,
@@ -19,10 +18,9 @@ function aggregate(overrides: Partial<CustomerAggregate> = {}): CustomerAggregat
     firstDay: day('2017-01-02'),
     lastDay: day('2017-01-11'),
     referenceDay: day('2017-01-31'),
-    weekdayKeys: [1, 3],
-    weekdayValues: [200.5, 100],
-    dayOfMonthKeys: [2, 11],
-    dayOfMonthValues: [200.5, 100],
+    // 2017-01-02 is a Monday, 2017-01-11 a Wednesday; the Monday appears twice (unmerged state rows)
+    purchaseDays: [day('2017-01-02'), day('2017-01-11'), day('2017-01-02')],
+    purchaseDayMicros: [150_500_000, 100_000_000, 50_000_000],
     country: 'Iceland',
     ...overrides,
   };
@@ -52,10 +50,25 @@ describe('deriveFeatures', () => {
   });
 
   it('handles a single purchase day and zero revenue', () => {
-    const f = deriveFeatures(aggregate({ invoices: 1, firstDay: day('2017-01-11'), revenue: 0, grossRevenue: '0', weekdayKeys: [], weekdayValues: [], dayOfMonthKeys: [], dayOfMonthValues: [] }));
+    const f = deriveFeatures(aggregate({ invoices: 1, firstDay: day('2017-01-11'), revenueMicros: 0, purchaseDays: [], purchaseDayMicros: [] }));
     expect(f.frequency).toBe(1);
     expect(f.averageDaysBetweenPurchases).toBeNull();
     expect(f.revenueShareByWeekday).toEqual([0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('rounds revenue to the cent half away from zero, exactly', () => {
+    expect(centsOf(2_345_000)).toBe(235);
+    expect(centsOf(2_344_999)).toBe(234);
+    expect(centsOf(-2_345_000)).toBe(-235);
+    expect(deriveFeatures(aggregate({ revenueMicros: 928_060_000 })).grossRevenue).toBe(928.06);
+  });
+
+  it('computes calendar fields of day numbers', () => {
+    for (const iso of ['1970-01-01', '2016-02-29', '2017-12-31', '2020-03-01', '1969-12-31']) {
+      const d = new Date(`${iso}T00:00:00Z`);
+      expect(dayOfMonth(day(iso))).toBe(d.getUTCDate());
+      expect(weekdayIndex(day(iso))).toBe((d.getUTCDay() + 6) % 7);
+    }
   });
 
   it('builds the feature vector in a fixed order', () => {

@@ -4,9 +4,8 @@ import { DAYS_OF_MONTH, WEEKDAYS, type CustomerFeatures } from './customer-featu
 export interface CustomerAggregate {
   customerId: string;
   synthetic: boolean;
-  /** Exact decimal text, already rounded to the cent. */
-  grossRevenue: string;
-  revenue: number;
+  /** Purchase revenue in millionths of the currency unit (exact integer). */
+  revenueMicros: number;
   purchaseLines: number;
   purchaseItems: number;
   returnLines: number;
@@ -17,11 +16,12 @@ export interface CustomerAggregate {
   firstDay: number;
   lastDay: number;
   referenceDay: number;
-  /** Revenue per ISO weekday (1 = Monday) and per day of month (1..31), sparse. */
-  weekdayKeys: number[];
-  weekdayValues: number[];
-  dayOfMonthKeys: number[];
-  dayOfMonthValues: number[];
+  /**
+   * Purchase revenue by day, in millionths of the currency unit (exact integers), one entry per stored state row
+   * (a day may appear more than once before background merges): days since 1970-01-01.
+   */
+  purchaseDays: number[];
+  purchaseDayMicros: number[];
   country: string;
 }
 
@@ -31,18 +31,53 @@ export function dayToIso(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
-function shares(keys: number[], values: number[], size: number, total: number): number[] {
-  const out = new Array<number>(size).fill(0);
-  if (total === 0) return out;
-  for (let i = 0; i < keys.length; i++) out[keys[i] - 1] += values[i] / total;
-  return out;
+/** Day of month (1..31) of a day number (days since 1970-01-01), by Howard Hinnant's civil_from_days. */
+export function dayOfMonth(day: number): number {
+  const z = day + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  return doy - Math.floor((153 * mp + 2) / 5) + 1;
+}
+
+/** ISO weekday index 0 = Monday .. 6 = Sunday (1970-01-01 was a Thursday). */
+export function weekdayIndex(day: number): number {
+  return (((day + 3) % 7) + 7) % 7;
+}
+
+function revenueShares(a: CustomerAggregate): { weekday: number[]; dayOfMonth: number[] } {
+  const weekday = new Array<number>(WEEKDAYS).fill(0);
+  const dom = new Array<number>(DAYS_OF_MONTH).fill(0);
+  let total = 0;
+  for (let i = 0; i < a.purchaseDays.length; i++) {
+    const micros = a.purchaseDayMicros[i];
+    total += micros;
+    weekday[weekdayIndex(a.purchaseDays[i])] += micros;
+    dom[dayOfMonth(a.purchaseDays[i]) - 1] += micros;
+  }
+  // Integer sums are exact (and independent of row order); one division each.
+  if (total !== 0) {
+    for (let i = 0; i < WEEKDAYS; i++) weekday[i] /= total;
+    for (let i = 0; i < DAYS_OF_MONTH; i++) dom[i] /= total;
+  }
+  return { weekday, dayOfMonth: dom };
+}
+
+/** Millionths → cents, rounding half away from zero (exact: integer arithmetic). */
+export function centsOf(micros: number): number {
+  const cents = Math.floor((Math.abs(micros) + 5_000) / 10_000);
+  return micros < 0 ? -cents : cents;
 }
 
 /** The feature formulas (docs/features.md), from a customer's merged aggregates. Pure. */
 export function deriveFeatures(a: CustomerAggregate): CustomerFeatures {
   const span = a.lastDay - a.firstDay;
   const invoices = a.invoices;
-  const grossRevenue = Number(a.grossRevenue);
+  const grossRevenue = centsOf(a.revenueMicros) / 100;
+  const revenue = a.revenueMicros / 1e6;
+  const shares = revenueShares(a);
   return {
     customerId: a.customerId,
     synthetic: a.synthetic,
@@ -52,7 +87,7 @@ export function deriveFeatures(a: CustomerAggregate): CustomerFeatures {
     items: a.purchaseItems,
     products: a.purchaseLines,
     uniqueProducts: a.uniqueProducts,
-    averageTicket: invoices > 0 ? a.revenue / invoices : 0,
+    averageTicket: invoices > 0 ? revenue / invoices : 0,
     averageDaysBetweenPurchases: invoices > 1 ? span / (invoices - 1) : null,
     frequency: invoices / (span + 1),
     returns: a.returnItems,
@@ -60,8 +95,8 @@ export function deriveFeatures(a: CustomerAggregate): CustomerFeatures {
     returnRate: a.purchaseItems > 0 ? a.returnItems / a.purchaseItems : 0,
     averageBasketSize: invoices > 0 ? a.purchaseItems / invoices : 0,
     averageUniqueBasketSize: invoices > 0 ? a.basketProducts / invoices : 0,
-    revenueShareByWeekday: shares(a.weekdayKeys, a.weekdayValues, WEEKDAYS, a.revenue),
-    revenueShareByDayOfMonth: shares(a.dayOfMonthKeys, a.dayOfMonthValues, DAYS_OF_MONTH, a.revenue),
+    revenueShareByWeekday: shares.weekday,
+    revenueShareByDayOfMonth: shares.dayOfMonth,
     country: a.country,
     firstPurchaseDay: dayToIso(a.firstDay),
     lastPurchaseDay: dayToIso(a.lastDay),

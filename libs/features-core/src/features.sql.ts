@@ -36,8 +36,11 @@ export function rowFilterSql(policy: CleaningPolicy): string {
   return parts.length ? parts.join(' AND ') : '1';
 }
 
-/** Exact line value: quantity * unit price in Decimal128(6) (the float's shortest decimal text, not its binary value). */
-const LINE_VALUE = 'toDecimal128(quantity, 0) * toDecimal128(toString(unit_price), 6)';
+/**
+ * Exact line value in millionths of the currency unit: quantity x the price's shortest decimal text (not its binary
+ * value) with 6 decimals, as an integer.
+ */
+const LINE_MICROS = 'toInt64(toDecimal128(quantity, 0) * toDecimal128(toString(unit_price), 6) * 1000000)';
 
 /**
  * SELECT producing customer_day_states rows (column order of the table) for the policy from invoice_lines,
@@ -50,14 +53,14 @@ export function dayStatesSelectSql(policy: CleaningPolicy, scope = '1'): string 
   toDate(invoice_time) AS day,
   countIf(quantity > 0) AS purchase_lines,
   sumIf(quantity, quantity > 0) AS purchase_items,
-  sumIf(${LINE_VALUE}, quantity > 0) AS purchase_revenue,
+  sumIf(${LINE_MICROS}, quantity > 0) AS purchase_micros,
   countIf(quantity < 0) AS return_lines,
   -sumIf(quantity, quantity < 0) AS return_items,
-  -sumIf(${LINE_VALUE}, quantity < 0) AS return_value,
-  uniqExactStateIf(invoice_no, quantity > 0) AS invoices,
-  uniqExactStateIf(stock_code, quantity > 0) AS products,
-  uniqExactStateIf(invoice_no, stock_code, quantity > 0) AS basket_products,
-  argMaxState(country, (invoice_time, source_line)) AS last_country
+  -sumIf(${LINE_MICROS}, quantity < 0) AS return_micros,
+  uniqExactStateIf(cityHash64(invoice_no), quantity > 0) AS invoices,
+  uniqExactStateIf(cityHash64(stock_code), quantity > 0) AS products,
+  uniqExactStateIf(cityHash64(invoice_no, stock_code), quantity > 0) AS basket_products,
+  max((invoice_time, source_line, toString(country))) AS last_line
 FROM (SELECT * FROM invoice_lines WHERE (${scope}) AND (${rowFilterSql(policy)}))
 GROUP BY customer_key, day`;
 }
@@ -111,8 +114,7 @@ export function readAggregatesSql(policy: CleaningPolicy, options: ReadFeaturesS
   per AS (
     SELECT
       customer_key,
-      toString(round(sum(purchase_revenue), 2)) AS gross_revenue,
-      toFloat64(sum(purchase_revenue)) AS revenue_float,
+      toInt64(sum(purchase_micros)) AS revenue_micros,
       toInt64(sum(purchase_lines)) AS c_purchase_lines,
       toInt64(sum(purchase_items)) AS c_purchase_items,
       toInt64(sum(return_lines)) AS c_return_lines,
@@ -122,9 +124,9 @@ export function readAggregatesSql(policy: CleaningPolicy, options: ReadFeaturesS
       toInt64(uniqExactMerge(products)) AS unique_products,
       toInt32(minIf(day, purchase_lines > 0)) AS first_day,
       toInt32(maxIf(day, purchase_lines > 0)) AS last_day,
-      sumMap([toUInt8(toDayOfWeek(day))], [purchase_revenue]) AS weekday_revenue,
-      sumMap([toUInt8(toDayOfMonth(day))], [purchase_revenue]) AS day_of_month_revenue,
-      argMaxMerge(last_country) AS c_last_country
+      groupArrayIf(toUInt16(day), purchase_lines > 0) AS purchase_days,
+      groupArrayIf(purchase_micros, purchase_lines > 0) AS purchase_day_micros,
+      tupleElement(max(last_line), 3) AS c_last_country
     FROM (${days})
     WHERE ${customerScope}
     GROUP BY customer_key
@@ -133,11 +135,10 @@ export function readAggregatesSql(policy: CleaningPolicy, options: ReadFeaturesS
 SELECT
   ${synthesize ? `if(startsWith(per.customer_key, 'invoice:'), synthetic.synthetic_id, per.customer_key)` : 'per.customer_key'} AS customer_id,
   toUInt8(startsWith(per.customer_key, 'invoice:')) AS synthetic,
-  gross_revenue, revenue_float, c_purchase_lines, c_purchase_items, c_return_lines, c_return_items, c_basket_products,
+  revenue_micros, c_purchase_lines, c_purchase_items, c_return_lines, c_return_items, c_basket_products,
   invoice_count, unique_products, first_day, last_day,
   toInt32((${referenceSource})) AS reference_day,
-  weekday_revenue.1 AS weekday_keys, arrayMap(x -> toFloat64(x), weekday_revenue.2) AS weekday_values,
-  day_of_month_revenue.1 AS dom_keys, arrayMap(x -> toFloat64(x), day_of_month_revenue.2) AS dom_values,
+  purchase_days, purchase_day_micros,
   c_last_country
 FROM per ${synthesize ? 'LEFT JOIN synthetic ON per.customer_key = synthetic.customer_key' : ''}
 ${ids && synthesize ? `WHERE customer_id IN ${sqlStringList(ids)}` : ''}`;

@@ -3,6 +3,7 @@
 -- and a raw insert is one part, so an event id and its row are stored together or not at all.
 -- batch_seq numbers the consumer's insert the row arrived in (states are derived per batch_seq, see 0200).
 -- ReplacingMergeTree on event_id is a second safety net; the consumer never inserts a stored event id.
+-- fsync on insert: the bus commits offsets after the insert returns, so the rows must be on disk by then.
 CREATE TABLE IF NOT EXISTS invoice_lines
 (
     event_id      String,
@@ -26,7 +27,8 @@ CREATE TABLE IF NOT EXISTS invoice_lines
     INDEX batch_seq_minmax batch_seq TYPE minmax GRANULARITY 1
 )
 ENGINE = ReplacingMergeTree
-ORDER BY event_id;
+ORDER BY event_id
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
 
 -- The consumer's insert path: lines in their wire encoding (libs/events codec) plus ingest metadata, inserted as
 -- JSONEachRow into this Null table; the view below writes them to invoice_lines (one insert = one block = one part).

@@ -1,7 +1,9 @@
 -- Rolling per-customer feature states (features service, issue 3).
 --
 -- Per (cleaning policy, customer key, day): the policy's row filter applied to the customer's lines of that day,
--- folded into sums and aggregate-function states. Fed per consumer batch from the rows that batch inserted into
+-- folded into sums and aggregate-function states. Money is in exact integer millionths (quantity x the price's
+-- decimal text, 6 decimals); distinct counts are uniqExact over 64-bit hashes (invoice, stock code, their pair);
+-- last_line = max((time, source line, country)) gives the country of the latest line. Fed per consumer batch from the rows that batch inserted into
 -- invoice_lines (INSERT ... SELECT ... WHERE batch_seq = S) with insert_deduplication_token = <policy>:<S>, so
 -- re-applying a batch after a crash is a no-op. Reads merge the rows of days <= "as of" per customer: no raw scan.
 -- customer_key is the customer id, or `invoice:<invoice_no>` for lines without one (the policy decides at read
@@ -14,19 +16,19 @@ CREATE TABLE IF NOT EXISTS customer_day_states
     day               Date,
     purchase_lines    SimpleAggregateFunction(sum, UInt64),
     purchase_items    SimpleAggregateFunction(sum, Int64),
-    purchase_revenue  SimpleAggregateFunction(sum, Decimal128(6)),
+    purchase_micros   SimpleAggregateFunction(sum, Int64),
     return_lines      SimpleAggregateFunction(sum, UInt64),
     return_items      SimpleAggregateFunction(sum, Int64),
-    return_value      SimpleAggregateFunction(sum, Decimal128(6)),
-    invoices          AggregateFunction(uniqExact, String),
-    products          AggregateFunction(uniqExact, String),
-    basket_products   AggregateFunction(uniqExact, String, String),
-    last_country      AggregateFunction(argMax, String, Tuple(DateTime64(3, 'UTC'), UInt64))
+    return_micros     SimpleAggregateFunction(sum, Int64),
+    invoices          AggregateFunction(uniqExact, UInt64),
+    products          AggregateFunction(uniqExact, UInt64),
+    basket_products   AggregateFunction(uniqExact, UInt64),
+    last_line         SimpleAggregateFunction(max, Tuple(DateTime64(3, 'UTC'), UInt64, String))
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY policy
 ORDER BY (policy, customer_key, day)
-SETTINGS non_replicated_deduplication_window = 10000;
+SETTINGS non_replicated_deduplication_window = 10000, fsync_after_insert = 1, fsync_part_directory = 1;
 
 -- Consumer batches whose states are written for every maintained policy. At start-up, batch_seq values present in
 -- invoice_lines but missing here (a crash between the raw insert and the states) are re-applied.
@@ -37,7 +39,8 @@ CREATE TABLE IF NOT EXISTS feature_batches
     applied_at  DateTime64(3, 'UTC')
 )
 ENGINE = ReplacingMergeTree
-ORDER BY batch_seq;
+ORDER BY batch_seq
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
 
 -- Per customer key: when its features last changed (the clusterer's "changed since" feed) and when it first
 -- appeared (event time, then source line: numbers lines without a customer id into synthetic customers). Both are
