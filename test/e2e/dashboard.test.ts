@@ -165,6 +165,18 @@ describe('dashboard in headless Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('opens the business report as a web page from the header', async () => {
+    const [report] = await Promise.all([page.context().waitForEvent('page'), page.click('header.top a:has-text("report")')]);
+    await report.waitForLoadState();
+    expect(report.url()).toBe(`${base}/v1/report.html`);
+    expect(await report.textContent('h1')).toBe('Insiders — business report');
+    expect(await report.locator('[data-testid=report] h2').count()).toBe(7);
+    expect(await report.textContent('[data-testid=report]')).toContain('12 customers are Insiders');
+    expect(await report.locator('[data-testid=report] table').count()).toBeGreaterThan(5);
+    await report.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+    await report.close();
+  });
+
   it('asks for an API key when read endpoints need one, and loads with it', async () => {
     // a second API instance on the same database, with read keys required
     const config = loadApiConfig({ FEATURE_POLICY: 'seed-ian', RATE_LIMIT_PER_SECOND: '0', API_READ_REQUIRES_KEY: 'true', API_READ_KEYS: 'reader-key-123' });

@@ -20,6 +20,14 @@ export class ReportController {
     return this.service.report();
   }
 
+  @Get('report.html')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @ApiProduces('text/html')
+  @ApiOperation({ summary: 'The business report as a web page (the Markdown document rendered)' })
+  html(): Promise<string> {
+    return this.service.html();
+  }
+
   @Get('report.md')
   @Header('Content-Type', 'text/markdown; charset=utf-8')
   @ApiProduces('text/markdown')

@@ -72,34 +72,34 @@ export interface MapPointRow {
   y: number;
 }
 
-type AggregateRow = [
-  string, number, string, number, number, number, number, number, number, number, number, number, number, number,
-  number[], number[], number[], number[], string,
-];
+/** A readAggregatesSql row: columns in the builder's SELECT order (see libs/features-core/src/features.sql.ts). */
+type AggregateRow = unknown[];
+const AGGREGATE_COLUMNS = 16;
 
-/** A readAggregatesSql row (CUSTOMER_AGGREGATE_COLUMNS order) as the features library's aggregate. */
+/** A readAggregatesSql row as the features library's aggregate (64-bit integers may arrive as strings). */
 export function toAggregate(r: AggregateRow): CustomerAggregate {
+  if (r.length !== AGGREGATE_COLUMNS) {
+    throw new Error(`features-core readAggregatesSql returned ${r.length} columns, the report maps ${AGGREGATE_COLUMNS}: update toAggregate`);
+  }
   const n = (v: unknown) => Number(v);
+  const list = (v: unknown) => (v as unknown[]).map(n);
   return {
     customerId: String(r[0]),
     synthetic: n(r[1]) === 1,
-    grossRevenue: String(r[2]),
-    revenue: n(r[3]),
-    purchaseLines: n(r[4]),
-    purchaseItems: n(r[5]),
-    returnLines: n(r[6]),
-    returnItems: n(r[7]),
-    basketProducts: n(r[8]),
-    invoices: n(r[9]),
-    uniqueProducts: n(r[10]),
-    firstDay: n(r[11]),
-    lastDay: n(r[12]),
-    referenceDay: n(r[13]),
-    weekdayKeys: r[14].map(n),
-    weekdayValues: r[15].map(n),
-    dayOfMonthKeys: r[16].map(n),
-    dayOfMonthValues: r[17].map(n),
-    country: String(r[18]),
+    revenueMicros: n(r[2]),
+    purchaseLines: n(r[3]),
+    purchaseItems: n(r[4]),
+    returnLines: n(r[5]),
+    returnItems: n(r[6]),
+    basketProducts: n(r[7]),
+    invoices: n(r[8]),
+    uniqueProducts: n(r[9]),
+    firstDay: n(r[10]),
+    lastDay: n(r[11]),
+    referenceDay: n(r[12]),
+    purchaseDays: list(r[13]),
+    purchaseDayMicros: list(r[14]),
+    country: String(r[15]),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { buildReport } from './report.builder';
 import { buildReportInWorker } from './report.runner';
+import { reportPage } from './report.html';
 import { renderReportMarkdown } from './report.markdown';
 import { REPORT_OPTIONS, type ReportSettings } from './report.options';
 import { ReportRepository } from './report.repository';
@@ -41,6 +42,10 @@ export class ReportService {
 
   async markdown(): Promise<string> {
     return renderReportMarkdown(await this.report());
+  }
+
+  async html(): Promise<string> {
+    return reportPage(await this.markdown());
   }
 
   private async compute(model: Awaited<ReturnType<ReportRepository['activeModel']>>): Promise<Report> {
