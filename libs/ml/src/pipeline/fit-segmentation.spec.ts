@@ -130,6 +130,14 @@ describe('fitSegmentation', () => {
     expect(fit.k).toBe(finite.reduce((a, b) => (b.bic < a.bic ? b : a)).k);
   });
 
+  it('also embeds with umap-js on the leaf graph, or with the seed project node-id input', async () => {
+    for (const umap of [{ engine: 'umap-js' as const }, { input: 'node-ids' as const }]) {
+      const alt = await fitSegmentation(data.X, data.y, { ...FAST, umap: { ...FAST.umap, ...umap } });
+      expect(alt.model.embedding.rows).toBe(240);
+      expect(adjustedRandIndex(alt.labels, data.truth)).toBeGreaterThan(0.9);
+    }
+  });
+
   it('rejects non-finite input and mismatched targets with a clear error', async () => {
     const bad = matrix(3, 1, Float64Array.from([1, NaN, 3]));
     await expect(fitSegmentation(bad, Float64Array.from([1, 2, 3]))).rejects.toThrow(/non-finite value \(NaN\) at row 1, column 0/);

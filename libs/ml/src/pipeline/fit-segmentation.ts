@@ -5,7 +5,8 @@
  * Same data + same seed => identical labels.
  */
 import { availableParallelism } from 'node:os';
-import { InvalidInputError, Matrix, assertFinite, takeRows } from '../core/matrix';
+import { InvalidInputError, Matrix, assertFinite, matrix, takeRows } from '../core/matrix';
+import { umap } from '../umap/umap';
 import { Random } from '../core/random';
 import { LeafIndex, leafKnnGraph } from '../embedding/leaf-index';
 import { RandomForestRegressor } from '../forest/random-forest.model';
@@ -151,14 +152,18 @@ async function fitStages(
 
   onProgress('umap');
   t = now();
-  const embedding = embedGraph(graph, {
+  const embedOptions = {
     engine: o.umap.engine,
     nComponents: o.umap.nComponents,
     nNeighbors,
     minDist: o.umap.minDist,
     nEpochs: o.umap.nEpochs,
     seed: seeds.umap,
-  });
+  };
+  const embedding =
+    o.umap.input === 'node-ids'
+      ? umap(matrix(X.rows, forest.nTrees, Float64Array.from(forest.applyNodeIds(X))), { nComponents: o.umap.nComponents, nNeighbors, minDist: o.umap.minDist, nEpochs: o.umap.nEpochs, seed: seeds.umap }).embedding
+      : embedGraph(graph, embedOptions);
   timings.umap = now() - t;
 
   onProgress('gmm');

@@ -36,6 +36,13 @@ export interface SegmentationOptions {
     /** SGD epochs (default 200, umap-learn's choice above 10k points; 500 below buys little here). */
     nEpochs?: number;
     engine?: 'native' | 'umap-js';
+    /**
+     * What UMAP sees: 'leaf-graph' (default) the exact shared-leaf kNN graph (Hamming geometry on leaf ids);
+     * 'node-ids' the seed project's input, sklearn apply() node ids with the euclidean metric (native engine only).
+     * On the seed data it gives higher silhouettes at k=22 (0.62 at 2-D, 0.71 at 43-D, against 0.41 at 5-D and 0.36
+     * at 43-D for the leaf graph), but node numbers are compared as magnitudes, a geometry without meaning.
+     */
+    input?: 'leaf-graph' | 'node-ids';
   };
   gmm?: {
     kMin?: number;
@@ -80,7 +87,7 @@ export interface ResolvedSegmentationOptions {
   forest: { nTrees: number; maxFeatures: MaxFeatures; minSamplesLeaf: number; maxDepth: number | null; bootstrap: boolean };
   threads: number | 'auto';
   nNeighbors: number;
-  umap: { nComponents: number; minDist: number; nEpochs: number; engine: 'native' | 'umap-js' };
+  umap: { nComponents: number; minDist: number; nEpochs: number; engine: 'native' | 'umap-js'; input: 'leaf-graph' | 'node-ids' };
   gmm: { kMin: number; kMax: number; covariance: 'full' | 'diag'; nInit: number; refineTop: number; maxIter: number; selectionSampleSize: number };
   selectBy: 'silhouette' | 'bic';
   silhouetteSampleSize: number;
@@ -107,6 +114,7 @@ export function resolveSegmentationOptions(o: SegmentationOptions = {}): Resolve
       minDist: o.umap?.minDist ?? 0,
       nEpochs: o.umap?.nEpochs ?? 200,
       engine: o.umap?.engine ?? 'native',
+      input: o.umap?.input ?? 'leaf-graph',
     },
     gmm: {
       kMin: o.gmm?.kMin ?? 8,
