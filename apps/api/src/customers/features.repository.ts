@@ -31,72 +31,87 @@ export function scopedAggregatesSql(policy: CleaningPolicy, scope: string): stri
   return sql.split(`(${literal})`).join(`(${scope})`);
 }
 
-/**
- * Canonical names of the aggregate columns, by position (the features repository maps them by position too).
- * The API wraps the builder's query and renames positionally, so a rename there does not break the API.
- */
-export const AGGREGATE_COLUMNS = [
-  'customer_id',
-  'synthetic',
-  'gross_revenue',
-  'revenue_float',
-  'purchase_lines',
-  'purchase_items',
-  'return_lines',
-  'return_items',
-  'basket_products',
-  'invoice_count',
-  'unique_products',
-  'first_day',
-  'last_day',
-  'reference_day',
-  'weekday_keys',
-  'weekday_values',
-  'dom_keys',
-  'dom_values',
-  'last_country',
-] as const;
-
-export function renameColumnsSql(inner: string, actual: readonly string[]): string {
-  if (actual.length !== AGGREGATE_COLUMNS.length) {
-    throw new Error(`features-core aggregates have ${actual.length} columns, the API expects ${AGGREGATE_COLUMNS.length}`);
-  }
-  const quote = (c: string) => `\`${c.replace(/`/g, '``')}\``;
-  return `SELECT ${actual.map((c, i) => `${quote(c)} AS ${AGGREGATE_COLUMNS[i]}`).join(', ')} FROM (${inner})`;
-}
-
 /** Subquery scopes (fixed SQL, no user input). */
 export const SCOPE = {
   oneCustomer: '{customer_id:String}',
   insiders: 'SELECT customer_id FROM memberships FINAL WHERE is_insider = 1',
 } as const;
 
-/** Aggregate column order of readAggregatesSql (CUSTOMER_AGGREGATE_COLUMNS). */
-type AggregateRow = [string, number, string, number, number, number, number, number, number, number, number, number, number, number, number[], number[], number[], number[], string];
+type Kind = 'string' | 'bool' | 'number' | 'numbers';
 
-function toAggregate(r: AggregateRow): CustomerAggregate {
-  const n = (v: unknown) => Number(v);
-  return {
-    customerId: r[0],
-    synthetic: n(r[1]) === 1,
-    grossRevenue: String(r[2]),
-    revenue: n(r[3]),
-    purchaseLines: n(r[4]),
-    purchaseItems: n(r[5]),
-    returnLines: n(r[6]),
-    returnItems: n(r[7]),
-    basketProducts: n(r[8]),
-    invoices: n(r[9]),
-    uniqueProducts: n(r[10]),
-    firstDay: n(r[11]),
-    lastDay: n(r[12]),
-    referenceDay: n(r[13]),
-    weekdayKeys: r[14].map(n),
-    weekdayValues: r[15].map(n),
-    dayOfMonthKeys: r[16].map(n),
-    dayOfMonthValues: r[17].map(n),
-    country: r[18],
-  };
+/**
+ * Aggregate columns of readAggregatesSql by name → CustomerAggregate field. Names of the features service's
+ * layouts (decimal revenue + sparse weekday/day-of-month maps, or integer micros + per-day arrays) are both known:
+ * the row is mapped by name, so either layout feeds `deriveFeatures`. An unknown column is an error naming it.
+ */
+const AGGREGATE_FIELDS: Record<string, [string, Kind]> = {
+  customer_id: ['customerId', 'string'],
+  synthetic: ['synthetic', 'bool'],
+  gross_revenue: ['grossRevenue', 'string'],
+  revenue_float: ['revenue', 'number'],
+  revenue_micros: ['revenueMicros', 'number'],
+  c_purchase_lines: ['purchaseLines', 'number'],
+  purchase_lines: ['purchaseLines', 'number'],
+  c_purchase_items: ['purchaseItems', 'number'],
+  purchase_items: ['purchaseItems', 'number'],
+  c_return_lines: ['returnLines', 'number'],
+  return_lines: ['returnLines', 'number'],
+  c_return_items: ['returnItems', 'number'],
+  return_items: ['returnItems', 'number'],
+  c_basket_products: ['basketProducts', 'number'],
+  basket_products: ['basketProducts', 'number'],
+  invoice_count: ['invoices', 'number'],
+  unique_products: ['uniqueProducts', 'number'],
+  first_day: ['firstDay', 'number'],
+  last_day: ['lastDay', 'number'],
+  reference_day: ['referenceDay', 'number'],
+  weekday_keys: ['weekdayKeys', 'numbers'],
+  weekday_values: ['weekdayValues', 'numbers'],
+  dom_keys: ['dayOfMonthKeys', 'numbers'],
+  dom_values: ['dayOfMonthValues', 'numbers'],
+  purchase_days: ['purchaseDays', 'numbers'],
+  purchase_day_micros: ['purchaseDayMicros', 'numbers'],
+  c_last_country: ['country', 'string'],
+  last_country: ['country', 'string'],
+};
+
+export function aggregateFromRow(row: Record<string, unknown>): CustomerAggregate {
+  const out: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    const field = AGGREGATE_FIELDS[column];
+    if (!field) throw new Error(`features-core aggregates: unknown column "${column}" (update AGGREGATE_FIELDS)`);
+    const [name, kind] = field;
+    out[name] =
+      kind === 'string' ? String(value ?? '') : kind === 'bool' ? Number(value) === 1 : kind === 'number' ? Number(value) : (value as unknown[]).map(Number);
+  }
+  return out as unknown as CustomerAggregate;
+}
+
+/**
+ * Canonical columns the API's SQL uses (Insiders list, population), each from the first column the aggregates
+ * have among the candidates.
+ */
+const CANONICAL: Record<string, string[]> = {
+  customer_id: ['customer_id'],
+  revenue: ['revenue_float', 'toFloat64(revenue_micros) / 1000000'],
+  purchase_lines: ['c_purchase_lines', 'purchase_lines'],
+  purchase_items: ['c_purchase_items', 'purchase_items'],
+  return_items: ['c_return_items', 'return_items'],
+  invoice_count: ['invoice_count'],
+  first_day: ['first_day'],
+  last_day: ['last_day'],
+  reference_day: ['reference_day'],
+  last_country: ['c_last_country', 'last_country'],
+};
+
+export function canonicalColumnsSql(inner: string, columns: readonly string[]): string {
+  const have = new Set(columns);
+  const select = Object.entries(CANONICAL).map(([name, candidates]) => {
+    const expr = candidates.find((c) => have.has(c.match(/^(?:toFloat64\()?(\w+)/)![1]!));
+    if (!expr) throw new Error(`features-core aggregates: no column for ${name} (have ${columns.join(', ')})`);
+    return `${expr} AS ${name}`;
+  });
+  return `SELECT ${select.join(', ')} FROM (${inner})`;
 }
 
 /** Population mean and standard deviation of the facts explanations compare against. */
@@ -106,24 +121,23 @@ export interface PopulationStats {
   std: Record<string, number>;
 }
 
-/** Derived facts over the aggregate columns (same formulas as deriveFeatures). */
+/** Derived facts over the canonical columns (same formulas as deriveFeatures). */
 const FACT_SQL: Record<string, string> = {
-  revenue: 'revenue_float',
+  revenue: 'revenue',
   recencyDays: 'toFloat64(reference_day - last_day)',
   frequency: 'invoice_count / (last_day - first_day + 1)',
   returns: 'toFloat64(return_items)',
   invoices: 'toFloat64(invoice_count)',
   items: 'toFloat64(purchase_items)',
   products: 'toFloat64(purchase_lines)',
-  avgTicket: 'if(invoice_count > 0, revenue_float / invoice_count, 0)',
+  avgTicket: 'if(invoice_count > 0, revenue / invoice_count, 0)',
 };
 
 /** Reads per-customer features (features service tables) for the API. */
 @Injectable()
 export class FeaturesRepository {
   readonly policy: CleaningPolicy;
-
-  private columns?: Promise<string[]>;
+  private layout?: Promise<{ aggregates: string[]; states: string[] }>;
 
   constructor(
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouseClient,
@@ -132,30 +146,35 @@ export class FeaturesRepository {
     this.policy = policyPreset(config.FEATURE_POLICY);
   }
 
-  /**
-   * Per-customer aggregates with canonical column names (AGGREGATE_COLUMNS), for `scope` (a SCOPE entry) or all
-   * customers. The builder's column names are read once with DESCRIBE.
-   */
-  async aggregatesSql(scope?: string): Promise<string> {
-    if (!this.columns) {
-      this.columns = selectRows<{ name: string }>(
-        this.clickhouse,
-        `DESCRIBE TABLE (${readAggregatesSql(this.policy, { source: 'states' })})`,
-      ).then((rows) => rows.map((r) => r.name));
-      this.columns.catch(() => (this.columns = undefined));
+  /** Column names of the aggregates query and of customer_day_states (read once with DESCRIBE). */
+  private columns(): Promise<{ aggregates: string[]; states: string[] }> {
+    if (!this.layout) {
+      const describe = (what: string) => selectRows<{ name: string }>(this.clickhouse, `DESCRIBE TABLE ${what}`).then((r) => r.map((c) => c.name));
+      this.layout = Promise.all([describe(`(${readAggregatesSql(this.policy, { source: 'states' })})`), describe('customer_day_states')]).then(
+        ([aggregates, states]) => ({ aggregates, states }),
+      );
+      this.layout.catch(() => (this.layout = undefined));
     }
+    return this.layout;
+  }
+
+  /** Per-customer aggregates with the canonical columns, for `scope` (a SCOPE entry) or all customers. */
+  async aggregatesSql(scope?: string): Promise<string> {
     const inner = scope ? scopedAggregatesSql(this.policy, scope) : readAggregatesSql(this.policy, { source: 'states' });
-    return renameColumnsSql(inner, await this.columns);
+    return canonicalColumnsSql(inner, (await this.columns()).aggregates);
   }
 
   async forCustomer(customerId: string): Promise<CustomerFeatures | null> {
-    const rs = await this.clickhouse.query({
-      query: scopedAggregatesSql(this.policy, SCOPE.oneCustomer),
-      query_params: { customer_id: customerId },
-      format: 'JSONCompactEachRow',
+    const rows = await selectRows<Record<string, unknown>>(this.clickhouse, scopedAggregatesSql(this.policy, SCOPE.oneCustomer), {
+      customer_id: customerId,
     });
-    const rows = await rs.json<AggregateRow>();
-    return rows[0] ? deriveFeatures(toAggregate(rows[0])) : null;
+    return rows[0] ? deriveFeatures(aggregateFromRow(rows[0])) : null;
+  }
+
+  /** Every customer's features (the configured policy). */
+  async all(): Promise<CustomerFeatures[]> {
+    const rows = await selectRows<Record<string, unknown>>(this.clickhouse, readAggregatesSql(this.policy, { source: 'states' }));
+    return rows.map((r) => deriveFeatures(aggregateFromRow(r)));
   }
 
   /** Changes when the policy's states or the synthetic-customer numbering change (row counts; O(1) reads). */
@@ -168,12 +187,6 @@ export class FeaturesRepository {
       { policy: policyStateKey(this.policy) },
     );
     return JSON.stringify(rows[0] ?? {});
-  }
-
-  /** Every customer's features (the configured policy). */
-  async all(): Promise<CustomerFeatures[]> {
-    const rs = await this.clickhouse.query({ query: readAggregatesSql(this.policy, { source: 'states' }), format: 'JSONCompactEachRow' });
-    return (await rs.json<AggregateRow>()).map((r) => deriveFeatures(toAggregate(r)));
   }
 
   /** Mean and population standard deviation of every explanation fact over all customers of the policy. */
@@ -204,12 +217,14 @@ export class FeaturesRepository {
     toMs: number,
     bucketing: Bucketing,
   ): Promise<{ segmentId: number; t: number; revenue: number }[]> {
+    const states = (await this.columns()).states;
+    const revenue = states.includes('purchase_micros') ? 'toFloat64(purchase_micros) / 1000000' : 'toFloat64(purchase_revenue)';
     const rows = await selectRows<{ segment_id: number; t: string; revenue: number }>(
       this.clickhouse,
       `SELECT m.segment_id AS segment_id, ${bucketSql('toDateTime64(d.day, 3, \'UTC\')', bucketing)} AS t,
-              toFloat64(sum(d.purchase_revenue)) AS revenue
+              sum(d.revenue) AS revenue
        FROM (
-         SELECT customer_key, day, purchase_revenue FROM customer_day_states
+         SELECT customer_key, day, ${revenue} AS revenue FROM customer_day_states
          WHERE policy = {policy:String}
            AND day >= toDate(${msParam('from')}) AND day < toDate(${msParam('to')})
        ) AS d

@@ -84,13 +84,13 @@ export class InsidersRepository {
          SELECT m.customer_id AS customer_id, m.segment_id AS segment_id, m.model_version AS model_version,
                 m.confidence AS confidence, m.updated_at AS updated_at,
                 f.last_country AS country,
-                f.revenue_float AS revenue,
+                f.revenue AS revenue,
                 toInt32(f.reference_day - f.last_day) AS recency_days,
                 if(f.customer_id = '', 0, f.invoice_count / (f.last_day - f.first_day + 1)) AS frequency,
                 toUInt32(f.invoice_count) AS invoices,
                 toInt64(f.purchase_items) AS items,
                 toInt64(f.return_items) AS returns,
-                if(f.invoice_count > 0, f.revenue_float / f.invoice_count, 0) AS avg_ticket
+                if(f.invoice_count > 0, f.revenue / f.invoice_count, 0) AS avg_ticket
          FROM (SELECT * FROM memberships FINAL WHERE ${membershipFilters.join(' AND ')}) AS m
          LEFT JOIN (${await this.features.aggregatesSql(SCOPE.insiders)}) AS f ON f.customer_id = m.customer_id
        )
@@ -125,7 +125,7 @@ export class InsidersRepository {
     const rows = await selectRows<{ n: number | string }>(
       this.clickhouse,
       `SELECT count() AS n FROM (
-         SELECT m.customer_id, f.last_country AS country, f.revenue_float AS revenue
+         SELECT m.customer_id, f.last_country AS country, f.revenue AS revenue
          FROM (SELECT * FROM memberships FINAL WHERE ${membershipFilters.join(' AND ')}) AS m
          LEFT JOIN (${await this.features.aggregatesSql(SCOPE.insiders)}) AS f ON f.customer_id = m.customer_id
        ) WHERE ${outerFilters.join(' AND ')}`,
