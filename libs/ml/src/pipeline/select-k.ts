@@ -77,7 +77,7 @@ export interface Selection {
 }
 
 /**
- * Fits every k of the range once, then with `nInit` restarts the `refineTop` best of them (the calling thread and
+ * Fits every k of the range once, then `nInit - 1` more initialisations for the `refineTop` best of them (the calling thread and
  * the pool's workers pulling from one queue, largest k first), and keeps the best. Per-k seeds are fixed up front, so the result does not depend on the number of threads.
  */
 export async function selectK(
@@ -91,10 +91,11 @@ export async function selectK(
   const embedding = n > o.gmm.selectionSampleSize ? takeRows(fullEmbedding, sampleIndices(n, o.gmm.selectionSampleSize, seeds.selection)) : fullEmbedding;
   const ks: number[] = [];
   for (let k = o.gmm.kMin; k <= o.gmm.kMax; k++) ks.push(k);
-  const task = (k: number, nInit: number): KTask => ({
+  const task = (k: number, nInit: number, pass: number): KTask => ({
     embedding,
     k,
-    seed: seeds.gmm[k - o.gmm.kMin]!,
+    // pass 2 draws other initialisations than pass 1
+    seed: pass === 1 ? seeds.gmm[k - o.gmm.kMin]! : (seeds.gmm[k - o.gmm.kMin]! ^ 0x5bd1e995) & 0x7fffffff,
     covariance: o.gmm.covariance,
     nInit,
     maxIter: o.gmm.maxIter,
@@ -102,11 +103,11 @@ export async function selectK(
     silhouetteSeed: seeds.silhouette,
   });
   const shared = pool ? { ...embedding, data: toShared(embedding.data) } : embedding;
-  const run = (ks: readonly number[], nInit: number): Promise<KResult[]> =>
+  const run = (ks: readonly number[], nInit: number, pass: number): Promise<KResult[]> =>
     shareWork<number, KResult>(
       ks,
       (k) => {
-        const r = evaluateK(task(k, nInit));
+        const r = evaluateK(task(k, nInit, pass));
         onPoint(r.point);
         return r;
       },
@@ -114,7 +115,7 @@ export async function selectK(
         ? async (k) => {
             const r = await pool.run<{ point: KCurvePoint; gmm: ReturnType<GaussianMixture['toJSON']> | null; gmmMs: number; silhouetteMs: number }>({
               kind: 'gmm-k',
-              ...task(k, nInit),
+              ...task(k, nInit, pass),
               embedding: shared,
             });
             onPoint(r.point);
@@ -124,16 +125,17 @@ export async function selectK(
       pool,
     );
   // pass 1: one EM run per k (expensive ones first balances the threads)
-  const results = await run([...ks].reverse(), 1);
+  const results = await run([...ks].reverse(), 1, 1);
   const byK = new Map(results.map((r) => [r.point.k, r]));
-  // pass 2: the restarts go where they matter, to the best few k of pass 1 (run 0 of a restart is the pass-1 fit,
-  // so a refined mixture is never less likely than before)
+  // pass 2: the other nInit - 1 restarts go where they matter, to the best few k of pass 1; the more likely mixture
+  // (EM lower bound) of the two passes is kept
   if (o.gmm.nInit > 1 && o.gmm.refineTop > 0) {
     const ranked = [...results].filter((r) => r.gmm).sort((x, y) => (better(o.selectBy, x.point, y.point) ? -1 : better(o.selectBy, y.point, x.point) ? 1 : x.point.k - y.point.k));
-    const refined = await run(ranked.slice(0, o.gmm.refineTop).map((r) => r.point.k), o.gmm.nInit);
+    const refined = await run(ranked.slice(0, o.gmm.refineTop).map((r) => r.point.k), o.gmm.nInit - 1, 2);
     for (const r of refined) {
       const before = byK.get(r.point.k)!;
-      byK.set(r.point.k, { ...r, gmmMs: r.gmmMs + before.gmmMs, silhouetteMs: r.silhouetteMs + before.silhouetteMs, point: { ...r.point, ms: r.point.ms + before.point.ms } });
+      const keep = r.gmm && r.gmm.lowerBound > before.gmm!.lowerBound ? r : before;
+      byK.set(r.point.k, { ...keep, gmmMs: r.gmmMs + before.gmmMs, silhouetteMs: r.silhouetteMs + before.silhouetteMs, point: { ...keep.point, ms: r.point.ms + before.point.ms } });
     }
   }
   let extraSilhouetteMs = 0;
