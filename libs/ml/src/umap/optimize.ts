@@ -16,6 +16,12 @@ export interface LayoutProblem {
   negativeSampleRate: number;
   /** Evaluate the repulsive kernel with Math.pow instead of the interpolated table (slower, for reference). */
   exactKernel?: boolean;
+  /**
+   * Coordinates are stored as float32 during the epochs by default (as umap-learn does): arithmetic stays in doubles,
+   * but the table of points is half the size, which matters for cache misses of the random negative samples at
+   * large n. 'float64' keeps full precision.
+   */
+  storage?: 'float32' | 'float64';
 }
 
 /** Table spacing in embedding distance and range: 1/128 up to distance 128. */
@@ -64,7 +70,8 @@ export function repulsionTable(a: number, b: number, gamma: number): Float64Arra
  * linearly. Vertex sampling uses the seeded generator, so the result is a pure function of input and seed.
  */
 export function optimizeLayout(p: LayoutProblem, rng: Random, onEpoch?: (epoch: number, nEpochs: number) => void): void {
-  const { embedding: emb, n, dim, head, tail, epochsPerSample, a, b, nEpochs, gamma, initialAlpha, negativeSampleRate } = p;
+  const { n, dim, head, tail, epochsPerSample, a, b, nEpochs, gamma, initialAlpha, negativeSampleRate } = p;
+  const emb: Float32Array | Float64Array = p.storage === 'float64' ? p.embedding : Float32Array.from(p.embedding);
   const exact = p.exactKernel === true;
   const rep = repulsionTable(a, b, gamma);
   const att = attractionTable(a, b);
@@ -147,4 +154,5 @@ export function optimizeLayout(p: LayoutProblem, rng: Random, onEpoch?: (epoch: 
     alpha = initialAlpha * (1 - epoch / nEpochs);
     onEpoch?.(epoch + 1, nEpochs);
   }
+  if (emb !== p.embedding) p.embedding.set(emb);
 }
