@@ -13,7 +13,8 @@ import { POLICY_PRESET_NAMES } from '@insiders/features-core';
 export const apiConfigShape = {
   ...commonConfigShape,
   PORT: env.int(3000, { min: 0, max: 65535 }),
-  HOST: env.string('0.0.0.0'),
+  /** Loopback by default; set 0.0.0.0 to serve other hosts (containers, behind a proxy). */
+  HOST: env.string('127.0.0.1'),
   /** Behind a reverse proxy: take the client IP (rate limit) from X-Forwarded-For. */
   TRUST_PROXY: env.bool(false),
   /** The cleaning policy features are read with (as the features service's FEATURE_POLICY). */
@@ -49,6 +50,17 @@ export const apiConfigShape = {
   WEBHOOK_MAX_EVENTS_PER_DELIVERY: env.int(500, { min: 1 }),
   /** Consumer group names on the segment-change topic (live stream and webhooks). */
   API_GROUP_PREFIX: env.string('insiders-api'),
+  /** The business report (docs/report.md): forecast, backtest, statistics, caching; validated in report.options.ts. */
+  REPORT_FORECAST_METHOD: env.oneOf(['auto', 'naive', 'drift', 'holt-damped'] as const, 'auto'),
+  REPORT_FORECAST_HORIZON: env.int(3, { min: 1, max: 24 }),
+  REPORT_BACKTEST_HOLDOUT: env.int(3, { min: 1, max: 24 }),
+  REPORT_INTERVAL_LEVEL: env.number(0.8),
+  REPORT_BOOTSTRAP_RESAMPLES: env.int(1_000, { min: 1, max: 100_000 }),
+  REPORT_SEED: env.int(42),
+  REPORT_CACHE_TTL_MS: env.int(300_000, { min: 0 }),
+  REPORT_MIN_REFRESH_MS: env.int(15_000, { min: 0 }),
+  REPORT_WORKER_THRESHOLD: env.int(2_000, { min: 0 }),
+  DASHBOARD_MAP_MAX_POINTS: env.int(6_000, { min: 1, max: 200_000 }),
 };
 
 export const apiConfigSchema = z.object(apiConfigShape);

@@ -33,7 +33,7 @@ export async function startStandalone(env: Record<string, string | undefined> = 
   };
   const { standalone } = configs;
   const logger = new Logger('insiders');
-  const bus = await createEventBus(standalone, { memory: { maxBatch: 50_000 } });
+  const bus = createEventBus(standalone, { memory: { maxBatch: 50_000 } });
   const app = await NestFactory.create<NestFastifyApplication>(
     standaloneModule(configs, bus),
     new FastifyAdapter({ trustProxy: configs.api.TRUST_PROXY, bodyLimit: 64 * 1024 * 1024 }),
@@ -65,9 +65,20 @@ async function initialLoad(app: NestFastifyApplication, bus: EventBus, configs: 
     if (bus instanceof MemoryBus) await bus.drained();
   }
   if (standalone.INSIDERS_INITIAL_REFIT) {
-    const refit = await app.get(ClustererService).runRefit('initial', 'start-up');
-    logger.log(`model ${refit.version ?? '?'}: ${refit.status}`);
+    // The clusterer's own scheduler may already be fitting on part of the data: let it finish, then fit on all.
+    const clusterer = app.get(ClustererService);
+    for (;;) {
+      try {
+        const refit = await clusterer.runRefit('initial', 'start-up: all replayed data');
+        logger.log(`ready: model ${refit.version ?? '?'} is ${refit.status} on the start-up data`);
+        return;
+      } catch (error) {
+        if (!(error instanceof Error && error.message.includes('already running'))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   }
+  logger.log('ready');
 }
 
 if (require.main === module) {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ReportModule } from '../report/report.module';
 import { DashboardPageController } from './dashboard-page.controller';
+import { RootController } from './root.controller';
 import { DashboardController } from './dashboard.controller';
 import { DashboardRepository } from './dashboard.repository';
 import { DashboardService } from './dashboard.service';
@@ -11,7 +12,7 @@ import { DashboardService } from './dashboard.service';
  */
 @Module({
   imports: [ReportModule],
-  controllers: [DashboardPageController, DashboardController],
+  controllers: [RootController, DashboardPageController, DashboardController],
   providers: [DashboardRepository, DashboardService],
 })
 export class DashboardModule {}

@@ -1,0 +1,125 @@
+// The whole system as a user runs it: `npm start` (the embedded default) replays the seed data set, fits the first
+// model and serves the API and dashboard; new invoice lines posted over HTTP move a customer's features and
+// membership. Run twice: events on the in-process bus, and events through the real Kafka broker.
+import { uniqueName } from '@insiders/testing';
+import { expectEventually } from '@insiders/testing';
+import { getJson, startSystem, type RunningSystem } from '../support/standalone.process';
+import { tempChdbDir } from '@insiders/testing';
+
+interface Scenario {
+  name: string;
+  env: () => Record<string, string>;
+  replayLimit: number;
+}
+
+const scenarios: Scenario[] = [
+  // the main job exactly as `make run` does it: the whole seed data set
+  { name: 'embedded default (in-process bus)', env: () => ({ KAFKA_BROKERS: '' }), replayLimit: 0 },
+  // same process layout with the events on the real broker
+  {
+    name: 'real Kafka broker',
+    env: () => ({ KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '', TOPIC_PREFIX: uniqueName('e2e') }),
+    replayLimit: 150_000,
+  },
+];
+
+describe.each(scenarios)('the system on $name', ({ env, replayLimit }) => {
+  let system: RunningSystem;
+
+  beforeAll(async () => {
+    system = await startSystem({
+      ...env(),
+      CHDB_PATH: tempChdbDir('e2e-system'),
+      INSIDERS_REPLAY_FILE: 'data/Ecommerce.csv.gz',
+      INSIDERS_REPLAY_LIMIT: String(replayLimit),
+      CLUSTERER_POLL_MS: '100',
+      API_KEYS: 'e2e-admin-key',
+    });
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('replays the data set, fits a model and serves segments with Insiders', async () => {
+    // what the user sees on the console once the start-up replay is stored and the first full model serves
+    await expectEventually(() => expect(system.output()).toMatch(/ready: model \d+ is active/), { timeoutMs: 900_000, intervalMs: 1_000 });
+    const { status, body: active } = await getJson(`${system.baseUrl}/v1/models/active`);
+    expect(status).toBe(200);
+    expect(active.status).toBe('active');
+    expect(active.k).toBeGreaterThanOrEqual(8);
+    expect(active.silhouette).toBeGreaterThan(0);
+    expect(active.customers).toBeGreaterThan(replayLimit === 0 ? 5_000 : 1_000);
+
+    const { body: segments } = await getJson(`${system.baseUrl}/v1/segments`);
+    const items = segments.segments ?? segments.items;
+    expect(Array.isArray(items)).toBe(true);
+    const insiders = items.filter((s: { isInsiders: boolean }) => s.isInsiders);
+    expect(insiders.length).toBeGreaterThan(0);
+    const sizes = items.reduce((sum: number, s: { size: number }) => sum + s.size, 0);
+    expect(sizes).toBe(active.customers);
+  });
+
+  it('answers a customer lookup with segment, Insider flag and explanation, and serves the dashboard', async () => {
+    const { body: list } = await getJson(`${system.baseUrl}/v1/insiders?limit=1`);
+    expect(list.total).toBeGreaterThan(0);
+    const insiderId: string = list.items[0].customerId;
+    const { status, body: customer } = await getJson(`${system.baseUrl}/v1/customers/${insiderId}`);
+    expect(status).toBe(200);
+    expect(customer.insider).toBe(true);
+    expect(customer.segment.isInsiders).toBe(true);
+    expect(customer.features.grossRevenue).toBeGreaterThan(0);
+    expect(customer.explanation).toBeTruthy();
+
+    const page = await fetch(`${system.baseUrl}/dashboard`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    const { status: badStatus, body: bad } = await getJson(`${system.baseUrl}/v1/insiders?limit=100000`);
+    expect(badStatus).toBe(400);
+    expect(JSON.stringify(bad)).toContain('limit');
+  });
+
+  it('moves a new customer into a segment within seconds of their invoice lines arriving over HTTP', async () => {
+    const customerId = String(90_000 + Math.floor(Math.random() * 9_000));
+    const lines = Array.from({ length: 40 }, (_, i) => ({
+      schema: 'invoice-line/v1',
+      eventId: uniqueName(`e2e-${customerId}-${i}`),
+      invoiceNo: `E2E${customerId}${i % 8}`,
+      stockCode: `SKU${i}`,
+      description: 'E2E ITEM',
+      quantity: 50,
+      invoiceTime: new Date(Date.UTC(2017, 10, 1 + (i % 8), 10)).toISOString(),
+      unitPrice: 12.5,
+      customerId,
+      country: 'United Kingdom',
+    }));
+    const posted = await getJson(`${system.baseUrl}/v1/invoice-lines`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(lines),
+    });
+    expect(posted.status).toBeLessThan(300);
+    expect(posted.body.accepted).toBe(40);
+
+    const customer = await expectEventually(
+      async () => {
+        const { status, body } = await getJson(`${system.baseUrl}/v1/customers/${customerId}`);
+        expect(status).toBe(200);
+        expect(body.features?.grossRevenue).toBeCloseTo(40 * 50 * 12.5, 2);
+        expect(body.segment).not.toBeNull();
+        return body;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect(customer.membership.reason).toBe('incremental');
+
+    // a posted batch with a bad row is refused whole and names the row and field
+    const bad = await getJson(`${system.baseUrl}/v1/invoice-lines`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ ...lines[0], eventId: uniqueName('e2e-bad'), quantity: 'many' }]),
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('quantity');
+  });
+});
