@@ -143,6 +143,7 @@ describe('fitSegmentation', () => {
     await expect(fitSegmentation(bad, Float64Array.from([1, 2, 3]))).rejects.toThrow(/non-finite value \(NaN\) at row 1, column 0/);
     await expect(fitSegmentation(data.X, new Float64Array(5))).rejects.toThrow(InvalidInputError);
     await expect(fitSegmentation(data.X, data.y, { gmm: { kMin: 5, kMax: 4 } })).rejects.toThrow(/gmm.kMax/);
+    await expect(fitSegmentation(data.X, new Float64Array(240).fill(3), FAST)).rejects.toThrow(/no tree could split/);
   });
 
   it('runs the whole fit in a worker thread (itself sharing trees and k with a nested worker) with the same result', async () => {

@@ -136,6 +136,9 @@ async function fitStages(
   };
   const forest = await RandomForestRegressor.fitAsync(X, y, forestOptions, pool);
   timings.forest = now() - t;
+  if (forest.leafCounts.every((c) => c === 1)) {
+    throw new InvalidInputError('segmentation: no tree could split (constant target or constant features), so every customer has the same leaves');
+  }
 
   onProgress('apply');
   t = now();
