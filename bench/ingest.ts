@@ -125,7 +125,7 @@ export async function runIngestBench(options: { file: string; runs: number; stag
       const runs = [];
       for (let i = 0; i < options.runs; i++) {
         const config = loadIngestConfig({ ...process.env, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? broker!.brokers, TOPIC_PREFIX: `bench-${Date.now()}-${i}` });
-        const bus = await createIngestBus(config);
+        const bus = createIngestBus(config);
         if (bus.kind !== 'kafka') throw new Error('no KafkaBus available');
         try {
           runs.push(await measured(() => throughBus(options.file, bus, config)));
