@@ -4,6 +4,7 @@ import { Random } from '../core/random';
 import { GaussianMixture } from '../gmm/gaussian-mixture';
 import { silhouetteScore } from '../silhouette/silhouette';
 import { MlWorkerPool, shareWork } from '../worker/ml-pool';
+import { shareFloat64 } from '../worker/ts-worker';
 import { KCurvePoint } from './segmentation.model';
 import { ResolvedSegmentationOptions } from './segmentation.options';
 
@@ -102,7 +103,7 @@ export async function selectK(
     silhouetteSampleSize: o.silhouetteSampleSize,
     silhouetteSeed: seeds.silhouette,
   });
-  const shared = pool ? { ...embedding, data: toShared(embedding.data) } : embedding;
+  const shared = pool ? { ...embedding, data: shareFloat64(embedding.data) } : embedding;
   const run = (ks: readonly number[], nInit: number, pass: number): Promise<KResult[]> =>
     shareWork<number, KResult>(
       ks,
@@ -166,12 +167,6 @@ export async function selectK(
     gmmMs: [...byK.values()].reduce((a, r) => a + r.gmmMs, 0),
     silhouetteMs: [...byK.values()].reduce((a, r) => a + r.silhouetteMs, 0) + extraSilhouetteMs,
   };
-}
-
-function toShared(a: Float64Array): Float64Array {
-  const s = new Float64Array(new SharedArrayBuffer(a.byteLength));
-  s.set(a);
-  return s;
 }
 
 /** m distinct indices of 0..n-1, seeded, ascending. */
