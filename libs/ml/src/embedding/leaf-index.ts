@@ -29,6 +29,15 @@ export function assertLeafMatrix(m: LeafMatrix, what = 'leaf matrix'): void {
   }
 }
 
+export interface LeafIndexArrays {
+  readonly n: number;
+  readonly nTrees: number;
+  readonly leafCounts: Int32Array;
+  readonly treeBase: Int32Array;
+  readonly ptr: Int32Array;
+  readonly members: Int32Array;
+}
+
 /** Inverted index: for every (tree, leaf), its members in ascending order (CSR). */
 export class LeafIndex {
   private constructor(
@@ -41,6 +50,18 @@ export class LeafIndex {
     private readonly ptr: Int32Array,
     private readonly members: Int32Array,
   ) {}
+
+  /** The index as plain arrays (e.g. to hand to a worker thread). */
+  toArrays(): LeafIndexArrays {
+    return { n: this.n, nTrees: this.nTrees, leafCounts: this.leafCounts, treeBase: this.treeBase, ptr: this.ptr, members: this.members };
+  }
+
+  static fromArrays(a: LeafIndexArrays): LeafIndex {
+    if (a.treeBase.length !== a.nTrees + 1 || a.ptr.length !== a.treeBase[a.nTrees]! + 1 || a.members.length !== a.n * a.nTrees) {
+      throw new InvalidInputError('leaf index: inconsistent arrays');
+    }
+    return new LeafIndex(a.n, a.nTrees, a.leafCounts, a.treeBase, a.ptr, a.members);
+  }
 
   static build(m: LeafMatrix): LeafIndex {
     assertLeafMatrix(m);

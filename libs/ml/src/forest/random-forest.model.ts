@@ -343,6 +343,23 @@ export class RandomForestRegressor {
     };
   }
 
+  /** The same forest on SharedArrayBuffers, so that worker threads read it without copies. */
+  share(): RandomForestRegressor {
+    if (this.feature.buffer instanceof SharedArrayBuffer) return this;
+    return new RandomForestRegressor(
+      this.nFeatures,
+      this.nTrees,
+      this.options,
+      shareInt32(this.treeOffsets),
+      shareInt32(this.leafCounts),
+      shareInt32(this.feature),
+      shareFloat64(this.threshold),
+      shareInt32(this.next),
+      shareFloat64(this.leafValue),
+      this.featureImportances,
+    );
+  }
+
   toArrays(): RandomForestArrays {
     const o = this.options;
     return {

@@ -2,6 +2,7 @@ import { InvalidInputError, Matrix, matrix, takeRows } from '../core/matrix';
 import { Random } from '../core/random';
 import { adjustedRandIndex } from '../selection/ari';
 import { fitSegmentationInWorker } from '../worker/fit-in-worker';
+import { MlWorkerPool } from '../worker/ml-pool';
 import { SegmentationFit, fitSegmentation } from './fit-segmentation';
 import { SegmentationModel } from './segmentation.model';
 import { SegmentationOptions } from './segmentation.options';
@@ -87,6 +88,20 @@ describe('fitSegmentation', () => {
     expect(ev.agreement.leafVoteSimilarity).toBeGreaterThan(0.95);
     expect(ev.agreement.embeddingAverageGmm).toBeGreaterThan(0.9);
   });
+
+  it('assigns many rows identically with a worker pool sharing the chunks', async () => {
+    const many = groups(45_000, 11).X;
+    const pool = new MlWorkerPool(1);
+    try {
+      const inThread = fit.model.assign(many);
+      const threaded = await fit.model.assignAsync(many, pool);
+      expect(Array.from(threaded.labels)).toEqual(Array.from(inThread.labels));
+      expect(Array.from(threaded.neighbours)).toEqual(Array.from(inThread.neighbours));
+      expect(Array.from(threaded.voteShare)).toEqual(Array.from(inThread.voteShare));
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 
   it('round-trips the model through JSON (trees regrown on load, or included) and assigns identically after loading', () => {
     const fresh = groups(20, 5).X;

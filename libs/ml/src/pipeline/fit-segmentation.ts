@@ -189,7 +189,7 @@ async function fitStages(
       if (f < fittedRows.length && fittedRows[f] === i) labels[i] = best.labels[f++]!;
       else rest[r++] = i;
     }
-    const assigned = model.assign(takeRows(features, rest)).labels;
+    const assigned = (await model.assignAsync(takeRows(features, rest), pool)).labels;
     for (let q = 0; q < rest.length; q++) labels[rest[q]!] = assigned[q]!;
     timings.assignRest = now() - t;
   }

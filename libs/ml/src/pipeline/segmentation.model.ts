@@ -7,6 +7,9 @@ import { EncodedArray, decodeFloat64, decodeInt32, encodeArray } from '../forest
 import { GaussianMixture, GaussianMixtureJson } from '../gmm/gaussian-mixture';
 import { VoteWeighting, agreement, averageNeighbourRows, voteLabels } from '../assign/neighbour-vote';
 import { ResolvedSegmentationOptions } from './segmentation.options';
+import { LeafKnnTask, leafKnnChunk } from './leaf-knn.task';
+import { MlWorkerPool, shareWork } from '../worker/ml-pool';
+import { shareInt32 } from '../worker/ts-worker';
 
 /** One point of the model-selection curve. */
 export interface KCurvePoint {
@@ -138,14 +141,63 @@ export class SegmentationModel {
   }
 
   /**
+   * `neighbours` with the chunks shared between the calling thread and a worker pool (forest and leaf index go to
+   * shared memory once). Same result as `neighbours`.
+   */
+  async neighboursAsync(rows: Matrix, pool: MlWorkerPool | null, k = this.options.assign.k, excludeFitted?: Int32Array): Promise<KnnGraph> {
+    if (!pool || rows.rows <= ASSIGN_CHUNK) return this.neighbours(rows, k, excludeFitted);
+    if (rows.cols !== this.forest.nFeatures) throw new InvalidInputError(`segmentation: rows have ${rows.cols} features, the model ${this.forest.nFeatures}`);
+    assertFinite(rows, 'segmentation input');
+    const kk = Math.min(k, this.nFitted);
+    const forest = this.forest.share();
+    const idx = this.leafIndex.toArrays();
+    const index = {
+      ...idx,
+      leafCounts: shareInt32(idx.leafCounts),
+      treeBase: shareInt32(idx.treeBase),
+      ptr: shareInt32(idx.ptr),
+      members: shareInt32(idx.members),
+    };
+    const localIndex = LeafIndex.fromArrays(index);
+    const starts: number[] = [];
+    for (let s = 0; s < rows.rows; s += ASSIGN_CHUNK) starts.push(s);
+    const task = (s: number): LeafKnnTask => {
+      const e = Math.min(rows.rows, s + ASSIGN_CHUNK);
+      return { forest: forest.toArrays(), index, rows: rows.data.slice(s * rows.cols, e * rows.cols), cols: rows.cols, k: kk, exclude: excludeFitted?.slice(s, e) ?? null };
+    };
+    const parts = await shareWork<number, KnnGraph>(
+      starts,
+      (s) => leafKnnChunk(task(s), forest, localIndex),
+      (s) => pool.run<KnnGraph>({ kind: 'leaf-knn', ...task(s) }),
+      pool,
+    );
+    const indices = new Int32Array(rows.rows * kk);
+    const distances = new Float64Array(rows.rows * kk);
+    parts.forEach((g, c) => {
+      indices.set(g.indices, starts[c]! * kk);
+      distances.set(g.distances, starts[c]! * kk);
+    });
+    return { n: rows.rows, k: kk, indices, distances };
+  }
+
+  /** `assign` with the work shared with a worker pool (see neighboursAsync). */
+  async assignAsync(rows: Matrix, pool: MlWorkerPool | null, opts: { k?: number; weighting?: VoteWeighting; exclude?: Int32Array } = {}): Promise<Assignment> {
+    if (opts.exclude && opts.exclude.length !== rows.rows) throw new InvalidInputError(`segmentation: ${opts.exclude.length} exclusions for ${rows.rows} rows`);
+    return this.toAssignment(await this.neighboursAsync(rows, pool, opts.k ?? this.options.assign.k, opts.exclude), opts.weighting);
+  }
+
+  /**
    * Places customers that were not in the fit, or whose features changed since: forest -> leaf ids -> nearest fitted
    * customers in leaf space -> similarity-weighted vote of their segments. `exclude[q]` (a fitted row index, or -1)
    * keeps a changed customer's own stale fitted row out of its neighbours.
    */
   assign(rows: Matrix, opts: { k?: number; weighting?: VoteWeighting; exclude?: Int32Array } = {}): Assignment {
     if (opts.exclude && opts.exclude.length !== rows.rows) throw new InvalidInputError(`segmentation: ${opts.exclude.length} exclusions for ${rows.rows} rows`);
-    const g = this.neighbours(rows, opts.k ?? this.options.assign.k, opts.exclude);
-    const vote = voteLabels(g, this.labels, opts.weighting ?? this.options.assign.weighting);
+    return this.toAssignment(this.neighbours(rows, opts.k ?? this.options.assign.k, opts.exclude), opts.weighting);
+  }
+
+  private toAssignment(g: KnnGraph, weighting?: VoteWeighting): Assignment {
+    const vote = voteLabels(g, this.labels, weighting ?? this.options.assign.weighting);
     const ids = this.ids;
     return {
       labels: vote.labels,

@@ -3,8 +3,9 @@ import { parentPort } from 'node:worker_threads';
 import { growTree } from '../forest/tree.builder';
 import type { ForestWorkerRequest } from '../forest/random-forest.model';
 import { evaluateK, KTask } from '../pipeline/select-k';
+import { LeafKnnTask, leafKnnChunk } from '../pipeline/leaf-knn.task';
 
-export type MlTask = ({ kind: 'trees' } & ForestWorkerRequest) | ({ kind: 'gmm-k' } & KTask);
+export type MlTask = ({ kind: 'trees' } & ForestWorkerRequest) | ({ kind: 'gmm-k' } & KTask) | ({ kind: 'leaf-knn' } & LeafKnnTask);
 
 const port = parentPort!;
 port.on('message', ({ id, task }: { id: number; task: MlTask }) => {
@@ -16,6 +17,9 @@ port.on('message', ({ id, task }: { id: number; task: MlTask }) => {
     } else if (task.kind === 'gmm-k') {
       const r = evaluateK(task);
       port.postMessage({ id, ok: true, result: { point: r.point, gmm: r.gmm?.toJSON() ?? null, gmmMs: r.gmmMs, silhouetteMs: r.silhouetteMs } });
+    } else if (task.kind === 'leaf-knn') {
+      const g = leafKnnChunk(task);
+      port.postMessage({ id, ok: true, result: g }, [g.indices.buffer as ArrayBuffer, g.distances.buffer as ArrayBuffer]);
     } else {
       throw new Error(`unknown ml task ${(task as { kind: string }).kind}`);
     }
