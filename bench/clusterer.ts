@@ -186,7 +186,7 @@ async function benchLatency(rate: number, seconds: number): Promise<void> {
       }
     }
   });
-  // the incremental loop, as in the service (scheduler on, refits off)
+  // the incremental loop, as in the service (scheduler on, refits off): poll every CLUSTERER_POLL_MS when idle
   let running = true;
   const loop = (async () => {
     while (running) {
@@ -197,6 +197,7 @@ async function benchLatency(rate: number, seconds: number): Promise<void> {
         stats.passMs += performance.now() - t;
         stats.passCustomers += r.customers;
         for (const [k, v] of Object.entries(r.timings ?? {})) stats.steps[k] = (stats.steps[k] ?? 0) + v / 1;
+        continue; // busy: poll again at once (as the service loop does)
       }
       await new Promise((r) => setTimeout(r, config.CLUSTERER_POLL_MS));
     }

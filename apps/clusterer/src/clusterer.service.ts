@@ -15,7 +15,8 @@ const INITIAL_RETRY_MS = 30_000;
 
 /**
  * The clusterer's lifecycle and scheduler. At start: crash recovery, then (with CLUSTERER_SCHEDULER) one loop that
- * polls the changed-customers feed every CLUSTERER_POLL_MS for incremental assignment and decides refits:
+ * polls the changed-customers feed (again at once after a busy pass, else every CLUSTERER_POLL_MS) for incremental
+ * assignment and decides refits:
  * initial (no model yet and the feed is quiet), schedule (CLUSTERER_REFIT_INTERVAL_MS), changed customers
  * (CLUSTERER_REFIT_AFTER_CHANGED since the last refit) and drift (CLUSTERER_DRIFT_THRESHOLD, checked every
  * CLUSTERER_DRIFT_CHECK_MS). A refit runs in the background (its fit in a worker thread) while incremental
@@ -95,12 +96,14 @@ export class ClustererService implements OnApplicationBootstrap, OnApplicationSh
 
   private async run(): Promise<void> {
     while (!this.stopped) {
+      let busy = false;
       try {
-        await this.assignChangedNow();
+        busy = (await this.assignChangedNow()).customers > 0;
         await this.maybeRefit();
       } catch (e) {
         this.logger.error(`clusterer loop: ${e instanceof Error ? e.message : String(e)}`);
       }
+      if (busy) continue; // more changes may be waiting: poll again at once
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.config.CLUSTERER_POLL_MS);
         this.wake = () => {
