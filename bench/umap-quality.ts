@@ -2,6 +2,7 @@
  * UMAP quality and speed: libs/ml's typed-array UMAP vs umap-js on the same inputs.
  *
  *   node -r @swc-node/register bench/umap-quality.ts [--runs 3] [--dims 2] [--epochs 500] [--datasets blobs,customers]
+ *     [--impls spectral,random,umap-js]
  *   node -r @swc-node/register bench/umap-quality.ts --large 100000 [--dims 2] [--epochs 200]
  *
  * Comparison mode: for every data set and run (seed = run index) both implementations embed the data with the same
@@ -115,7 +116,8 @@ function compare(): void {
       ['libs/ml (random init)', (seed) => umap(x, { nComponents: dims, nEpochs: epochs, seed, init: 'random' }).embedding],
       ['umap-js 1.4', (seed) => runUmapJs(x, dims, epochs, seed)],
     ];
-    for (const [impl, fn] of impls) {
+    const wanted = arg('impls', 'spectral,random,umap-js').split(',');
+    for (const [impl, fn] of impls.filter(([name]) => wanted.some((w) => name.includes(w)))) {
       const ms: Measure[] = [];
       for (let r = 0; r < runs; r++) ms.push(measure(x, () => fn(r)));
       const row = [

@@ -86,6 +86,7 @@ export function optimizeLayout(p: LayoutProblem, rng: Random, onEpoch?: (epoch: 
   const twoAB = 2 * a * b;
   const twoGammaB = 2 * gamma * b;
   const diff = new Float64Array(dim);
+  const dim4 = dim - (dim % 4);
   // mulberry32 inlined (seeded from the caller's generator): the negative-sample draws are the hottest call
   let state = Math.floor(rng.next() * 4294967296) | 0;
   let alpha = initialAlpha;
@@ -126,12 +127,32 @@ export function optimizeLayout(p: LayoutProblem, rng: Random, onEpoch?: (epoch: 
         z = Math.imul(z ^ (z >>> 15), z | 1);
         z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
         const ro = Math.floor((((z ^ (z >>> 14)) >>> 0) / 4294967296) * n) * dim;
-        let dn = 0;
-        for (let t = 0; t < dim; t++) {
+        // four accumulators (faster in V8 for wide embeddings); the same sum for dim < 4
+        let d0 = 0;
+        let d1 = 0;
+        let d2n = 0;
+        let d3 = 0;
+        let t = 0;
+        for (; t < dim4; t += 4) {
+          const v0 = emb[jo + t]! - emb[ro + t]!;
+          const v1 = emb[jo + t + 1]! - emb[ro + t + 1]!;
+          const v2 = emb[jo + t + 2]! - emb[ro + t + 2]!;
+          const v3 = emb[jo + t + 3]! - emb[ro + t + 3]!;
+          diff[t] = v0;
+          diff[t + 1] = v1;
+          diff[t + 2] = v2;
+          diff[t + 3] = v3;
+          d0 += v0 * v0;
+          d1 += v1 * v1;
+          d2n += v2 * v2;
+          d3 += v3 * v3;
+        }
+        for (; t < dim; t++) {
           const v = emb[jo + t]! - emb[ro + t]!;
           diff[t] = v;
-          dn += v * v;
+          d0 += v * v;
         }
+        const dn = d0 + d1 + d2n + d3;
         if (dn > 0) {
           const u = Math.sqrt(dn) * TABLE_STEP;
           let coeff: number;
