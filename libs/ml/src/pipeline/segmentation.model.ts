@@ -1,7 +1,7 @@
 import { KnnGraph } from '../core/knn';
 import { InvalidInputError, Matrix, assertFinite, matrix, takeRows } from '../core/matrix';
 import { Random } from '../core/random';
-import { LeafIndex } from '../embedding/leaf-index';
+import { LeafIndex, LeafIndexArrays } from '../embedding/leaf-index';
 import { RandomForestArrays, RandomForestJSON, RandomForestRegressor } from '../forest/random-forest.model';
 import { EncodedArray, decodeFloat64, decodeInt32, encodeArray } from '../forest/typed-array.codec';
 import { GaussianMixture, GaussianMixtureJson } from '../gmm/gaussian-mixture';
@@ -315,6 +315,7 @@ export class SegmentationModel {
       silhouette: this.silhouette,
       curve: [...this.curve],
       ids: this.ids ? [...this.ids] : null,
+      leafIndex: this.leafIndexCache?.toArrays() ?? null,
     };
   }
 
@@ -332,6 +333,7 @@ export class SegmentationModel {
       t.silhouette,
       t.curve,
       t.ids,
+      t.leafIndex ? LeafIndex.fromArrays(t.leafIndex) : undefined,
     );
   }
 }
@@ -350,4 +352,6 @@ export interface SegmentationModelTransfer {
   readonly silhouette: number;
   readonly curve: KCurvePoint[];
   readonly ids: string[] | null;
+  /** The fitted rows' inverted leaf index, so that the receiver need not rebuild it. */
+  readonly leafIndex: LeafIndexArrays | null;
 }
