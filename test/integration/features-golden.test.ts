@@ -67,6 +67,35 @@ describe('features: seed data set into chDB', () => {
     expect(features.filter((f) => f.synthetic).every((f) => Number(f.customerId) >= 19_000)).toBe(true);
   });
 
+  it('keeps raw events untouched (quotes, missing customer, metadata)', async () => {
+    const quoted = events.find((e) => e.description?.includes('"') && e.customerId === null)!;
+    expect(quoted).toBeDefined();
+    const rs = await client.query({
+      query: `SELECT event_id, invoice_no, stock_code, description, quantity, unit_price, customer_id, country, source, source_line, customer_key,
+                     formatDateTime(invoice_time, '%Y-%m-%dT%H:%i:%S.%fZ') AS t, topic FROM invoice_lines WHERE event_id = {id:String}`,
+      query_params: { id: quoted.eventId },
+      format: 'JSONEachRow',
+    });
+    const [raw] = await rs.json<Record<string, unknown>>();
+    // 64-bit integers arrive quoted from a server and unquoted from chDB
+    const row = { ...raw, quantity: Number(raw.quantity), source_line: Number(raw.source_line) };
+    expect(row).toMatchObject({
+      event_id: quoted.eventId,
+      invoice_no: quoted.invoiceNo,
+      stock_code: quoted.stockCode,
+      description: quoted.description,
+      quantity: quoted.quantity,
+      unit_price: quoted.unitPrice,
+      customer_id: null,
+      country: quoted.country,
+      source: quoted.source,
+      source_line: quoted.sourceLine,
+      customer_key: `invoice:${quoted.invoiceNo}`,
+      topic: 'test.invoice-lines.v1',
+    });
+    expect(String(raw.t).slice(0, 23)).toBe(quoted.invoiceTime.slice(0, 23));
+  });
+
   it('computes the same features from raw lines for a policy without stored states', async () => {
     const fromStates = await service.readFeatures({ policy: 'strict' });
     const raw = new FeaturesService(repository, seedIan, []);

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { encodeInvoiceLine, type InvoiceLineEvent } from '@insiders/events';
+import type { InvoiceLineEvent } from '@insiders/events';
 import { loadMigrations, runMigrations } from '@insiders/storage';
 import {
   dayStatesSelectSql,
@@ -55,6 +55,9 @@ const ONE_BLOCK = {
   input_format_parallel_parsing: 0,
 } as const;
 
+const RAW_COLUMNS =
+  'event_id, schema, invoice_no, stock_code, description, quantity, invoice_time, unit_price, customer_id, country, source, source_line, customer_key, topic, partition, offset, ingested_at, batch_seq';
+
 function tsvEscape(value: string): string {
   return /[\\\t\n\r]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : value;
 }
@@ -93,19 +96,32 @@ export class FeaturesRepository {
   }
 
   /**
-   * Inserts the lines in one INSERT (one block, one part: stored all together or not at all): their wire encoding
-   * (libs/events codec) with the ingest metadata prepended, as JSONEachRow into the invoice_lines_wire Null table
-   * whose view writes invoice_lines. Inline data is the cheapest path on chDB and a plain POST on a server.
+   * Inserts the lines in one INSERT (one block, one part: stored all together or not at all), as TabSeparated text
+   * built straight from the event fields: cheaper to build than JSON and cheaper for ClickHouse to parse. Inline
+   * data is the cheapest path on chDB and a plain POST on a server.
    */
   async insertLines(batch: LinesInsert): Promise<void> {
     if (batch.lines.length === 0) return;
     if (!/^\d+$/.test(batch.batchSeq)) throw new Error(`invalid batch_seq ${batch.batchSeq}`);
-    const meta = `"_seq":${batch.batchSeq},"_topic":${JSON.stringify(batch.topic)},"_partition":${Math.trunc(batch.partition)},"_at":"${chTime(batch.ingestedAtMs)}",`;
-    const parts: string[] = [];
-    for (const { offset, event } of batch.lines) parts.push(`{"_offset":${Number(offset)},${meta}${encodeInvoiceLine(event).slice(1)}`);
+    const tail = `\t${tsvEscape(batch.topic)}\t${Math.trunc(batch.partition)}\t`;
+    const meta = `\t${chTime(batch.ingestedAtMs)}\t${batch.batchSeq}\n`;
+    let lastTime = '';
+    let lastTimeText = '';
+    let body = '';
+    for (const { offset, event: e } of batch.lines) {
+      if (e.invoiceTime !== lastTime) {
+        lastTime = e.invoiceTime;
+        lastTimeText = e.invoiceTime.slice(0, 23).replace('T', ' ');
+      }
+      body +=
+        `${tsvEscape(e.eventId)}\t${tsvEscape(e.schema)}\t${tsvEscape(e.invoiceNo)}\t${tsvEscape(e.stockCode)}\t` +
+        `${e.description === null ? '\\N' : tsvEscape(e.description)}\t${e.quantity}\t${lastTimeText}\t${e.unitPrice}\t` +
+        `${e.customerId === null ? '\\N' : tsvEscape(e.customerId)}\t${tsvEscape(e.country)}\t${e.source === undefined ? '' : tsvEscape(e.source)}\t` +
+        `${e.sourceLine ?? 0}\t${tsvEscape(e.customerId ?? `invoice:${e.invoiceNo}`)}${tail}${Number(offset)}${meta}`;
+    }
     await this.client.command({
-      query: `INSERT INTO invoice_lines_wire FORMAT JSONEachRow\n${parts.join('\n')}`,
-      clickhouse_settings: { ...ONE_BLOCK, date_time_input_format: 'best_effort', input_format_skip_unknown_fields: 1 },
+      query: `INSERT INTO invoice_lines (${RAW_COLUMNS}) FORMAT TabSeparated\n${body}`,
+      clickhouse_settings: ONE_BLOCK,
     });
   }
 

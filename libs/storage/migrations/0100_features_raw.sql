@@ -30,39 +30,6 @@ ENGINE = ReplacingMergeTree
 ORDER BY event_id
 SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
 
--- The consumer's insert path: lines in their wire encoding (libs/events codec) plus ingest metadata, inserted as
--- JSONEachRow into this Null table; the view below writes them to invoice_lines (one insert = one block = one part).
-CREATE TABLE IF NOT EXISTS invoice_lines_wire
-(
-    _offset      UInt64,
-    _seq         UInt64,
-    _topic       String,
-    _partition   UInt32,
-    _at          DateTime64(3, 'UTC'),
-    schema       String,
-    eventId      String,
-    invoiceNo    String,
-    stockCode    String,
-    description  Nullable(String),
-    quantity     Int64,
-    invoiceTime  DateTime64(3, 'UTC'),
-    unitPrice    Float64,
-    customerId   Nullable(String),
-    country      String,
-    source       Nullable(String),
-    sourceLine   Nullable(UInt64)
-)
-ENGINE = Null;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS invoice_lines_wire_mv TO invoice_lines AS
-SELECT
-    eventId AS event_id, schema, invoiceNo AS invoice_no, stockCode AS stock_code, description, quantity,
-    invoiceTime AS invoice_time, unitPrice AS unit_price, customerId AS customer_id, country,
-    ifNull(source, '') AS source, ifNull(sourceLine, 0) AS source_line,
-    ifNull(customerId, concat('invoice:', invoiceNo)) AS customer_key,
-    _topic AS topic, _partition AS partition, _offset AS offset, _at AS ingested_at, _seq AS batch_seq
-FROM invoice_lines_wire;
-
 -- Events that cannot be decoded, or passed the schema but are absurd (price or quantity beyond the configured
 -- bounds, timestamps far in the future): kept with the reason and payload, never fed to features.
 CREATE TABLE IF NOT EXISTS invoice_lines_quarantine
