@@ -72,7 +72,13 @@ async function consumeAll(
   const service = new FeaturesService(repository, seedIan, []);
   const processor = new InvoiceLinesProcessor(repository, service.maintainedPolicies, DEFAULT_QUARANTINE_BOUNDS, new MetricsRegistry({ service: 'bench', defaultMetrics: false }));
   await service.ensureStates();
-  const bus = new KafkaBus({ brokers, clientId: 'bench-features', logLevel: 'error', maxBytesPerPartition: 16 * 1024 * 1024 });
+  const bus = new KafkaBus({
+    brokers,
+    clientId: 'bench-features',
+    logLevel: 'error',
+    maxBytesPerPartition: 16 * 1024 * 1024,
+    partitionsConsumedConcurrently: Number(process.env.FEATURES_KAFKA_PARTITIONS_CONCURRENTLY ?? 1),
+  });
   const batches: number[] = [];
   let stored = 0;
   let finish!: () => void;
