@@ -27,12 +27,30 @@ export interface CustomerAggregate {
 
 const DAY_MS = 86_400_000;
 
+const isoCache = new Map<number, string>();
+
+/** `YYYY-MM-DD` of a day number (memoised: a data set has few distinct days, reads have up to millions of rows). */
 export function dayToIso(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  let iso = isoCache.get(day);
+  if (iso === undefined) {
+    iso = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (isoCache.size < 100_000) isoCache.set(day, iso);
+  }
+  return iso;
 }
 
 /** Day of month (1..31) of a day number (days since 1970-01-01), by Howard Hinnant's civil_from_days. */
 export function dayOfMonth(day: number): number {
+  const cached = domCache.get(day);
+  if (cached !== undefined) return cached;
+  const dom = civilDayOfMonth(day);
+  if (domCache.size < 100_000) domCache.set(day, dom);
+  return dom;
+}
+
+const domCache = new Map<number, number>();
+
+function civilDayOfMonth(day: number): number {
   const z = day + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
