@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { expectEventually } from '@insiders/testing';
@@ -29,16 +30,24 @@ export interface RunningSystem {
  * Starts the embedded default (`apps/standalone/src/main.ts`) as its own process — exactly what `npm start` runs —
  * and waits until it answers /health/ready. The process owns its chDB data directory.
  */
-export async function startSystem(env: Record<string, string>): Promise<RunningSystem> {
+export async function startSystem(env: Record<string, string>, name = 'system'): Promise<RunningSystem> {
   const port = await freePort();
   let log = '';
+  // the process's console is kept as a test artefact: the first place to look when an e2e test fails
+  mkdirSync(resolve(REPO_ROOT, 'artifacts/e2e'), { recursive: true });
+  const file = createWriteStream(resolve(REPO_ROOT, `artifacts/e2e/${name}-${port}.log`));
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/standalone/src/main.ts'], {
     cwd: REPO_ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'log', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const collect = (d: Buffer) => {
+    log += d.toString();
+    file.write(d);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  child.once('exit', () => file.end());
   const baseUrl = `http://127.0.0.1:${port}`;
   await expectEventually(
     async () => {

@@ -31,6 +31,8 @@ export class SegmentChangeStream implements OnModuleInit, OnModuleDestroy {
       this.logger.warn('no event bus bound: live segment changes are unavailable');
       return;
     }
+    // the clusterer may not have created the topic yet (it publishes the first change later)
+    await this.bus.ensureTopics([{ topic: topicsFor(this.config.TOPIC_PREFIX).segmentChanges }]);
     this.subscription = await this.bus.subscribe(
       {
         topic: topicsFor(this.config.TOPIC_PREFIX).segmentChanges,

@@ -48,6 +48,8 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     if (!this.bus || !this.config.WEBHOOKS_ENABLED) return;
+    // the clusterer may not have created the topic yet (it publishes the first change later)
+    await this.bus.ensureTopics([{ topic: topicsFor(this.config.TOPIC_PREFIX).segmentChanges }]);
     this.subscription = await this.bus.subscribe(
       {
         topic: topicsFor(this.config.TOPIC_PREFIX).segmentChanges,
