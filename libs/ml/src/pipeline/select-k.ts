@@ -92,31 +92,32 @@ export async function selectK(
   const embedding = n > o.gmm.selectionSampleSize ? takeRows(fullEmbedding, sampleIndices(n, o.gmm.selectionSampleSize, seeds.selection)) : fullEmbedding;
   const ks: number[] = [];
   for (let k = o.gmm.kMin; k <= o.gmm.kMax; k++) ks.push(k);
-  const task = (k: number, nInit: number, pass: number): KTask => ({
+  /** Restart `restart` (0 = pass 1) of k: one EM run, its own seed. */
+  const task = (item: Item): KTask => ({
     embedding,
-    k,
-    // pass 2 draws other initialisations than pass 1
-    seed: pass === 1 ? seeds.gmm[k - o.gmm.kMin]! : (seeds.gmm[k - o.gmm.kMin]! ^ 0x5bd1e995) & 0x7fffffff,
+    k: item.k,
+    seed: item.restart === 0 ? seeds.gmm[item.k - o.gmm.kMin]! : (Math.imul(seeds.gmm[item.k - o.gmm.kMin]! ^ 0x5bd1e995, item.restart + 1) >>> 1) & 0x7fffffff,
     covariance: o.gmm.covariance,
-    nInit,
+    nInit: 1,
     maxIter: o.gmm.maxIter,
     silhouetteSampleSize: o.silhouetteSampleSize,
     silhouetteSeed: seeds.silhouette,
   });
   const shared = pool ? { ...embedding, data: shareFloat64(embedding.data) } : embedding;
-  const run = (ks: readonly number[], nInit: number, pass: number): Promise<KResult[]> =>
-    shareWork<number, KResult>(
-      ks,
-      (k) => {
-        const r = evaluateK(task(k, nInit, pass));
+  type Item = { k: number; restart: number };
+  const run = (items: readonly Item[]): Promise<KResult[]> =>
+    shareWork<Item, KResult>(
+      items,
+      (item) => {
+        const r = evaluateK(task(item));
         onPoint(r.point);
         return r;
       },
       pool
-        ? async (k) => {
+        ? async (item) => {
             const r = await pool.run<{ point: KCurvePoint; gmm: ReturnType<GaussianMixture['toJSON']> | null; gmmMs: number; silhouetteMs: number }>({
               kind: 'gmm-k',
-              ...task(k, nInit, pass),
+              ...task(item),
               embedding: shared,
             });
             onPoint(r.point);
@@ -126,13 +127,14 @@ export async function selectK(
       pool,
     );
   // pass 1: one EM run per k (expensive ones first balances the threads)
-  const results = await run([...ks].reverse(), 1, 1);
+  const results = await run([...ks].reverse().map((k) => ({ k, restart: 0 })));
   const byK = new Map(results.map((r) => [r.point.k, r]));
-  // pass 2: the other nInit - 1 restarts go where they matter, to the best few k of pass 1; the more likely mixture
-  // (EM lower bound) of the two passes is kept
+  // pass 2: the other nInit - 1 restarts (each its own task, so threads share them) go where they matter, to the best
+  // few k of pass 1; the most likely mixture (EM lower bound) of all runs of a k is kept
   if (o.gmm.nInit > 1 && o.gmm.refineTop > 0) {
     const ranked = [...results].filter((r) => r.gmm).sort((x, y) => (better(o.selectBy, x.point, y.point) ? -1 : better(o.selectBy, y.point, x.point) ? 1 : x.point.k - y.point.k));
-    const refined = await run(ranked.slice(0, o.gmm.refineTop).map((r) => r.point.k), o.gmm.nInit - 1, 2);
+    const items = ranked.slice(0, o.gmm.refineTop).flatMap((r) => Array.from({ length: o.gmm.nInit - 1 }, (_, i) => ({ k: r.point.k, restart: i + 1 })));
+    const refined = await run(items);
     for (const r of refined) {
       const before = byK.get(r.point.k)!;
       const keep = r.gmm && r.gmm.lowerBound > before.gmm!.lowerBound ? r : before;
