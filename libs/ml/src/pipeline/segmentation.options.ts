@@ -39,8 +39,8 @@ export interface SegmentationOptions {
     /**
      * What UMAP sees: 'leaf-graph' (default) the exact shared-leaf kNN graph (Hamming geometry on leaf ids);
      * 'node-ids' the seed project's input, sklearn apply() node ids with the euclidean metric (native engine only).
-     * On the seed data it gives higher silhouettes at k=22 (0.62 at 2-D, 0.71 at 43-D, against 0.41 at 5-D and 0.36
-     * at 43-D for the leaf graph), but node numbers are compared as magnitudes, a geometry without meaning.
+     * On the seed data it gives higher silhouettes at k=22 (0.62 at 2-D, 0.71 at 43-D, against 0.39 at 5-D and
+     * 0.36-0.40 at 43-D for the leaf graph), but node numbers are compared as magnitudes, a geometry without meaning.
      */
     input?: 'leaf-graph' | 'node-ids';
   };
