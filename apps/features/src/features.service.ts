@@ -47,6 +47,12 @@ export class FeaturesService {
     }
   }
 
+  /** Invoice lines stored (each event id once) and quarantined: how far the consumer has come. */
+  async storedCounts(): Promise<{ lines: number; quarantined: number }> {
+    const [lines, quarantined] = await Promise.all([this.repository.countLines(), this.repository.countQuarantined()]);
+    return { lines, quarantined };
+  }
+
   async readFeatures(query: ReadFeaturesQuery = {}): Promise<CustomerFeatures[]> {
     const policy = this.policy(query.policy);
     const aggregates = await this.repository.readAggregates(policy, {

@@ -53,8 +53,8 @@ export async function startStandalone(env: Record<string, string | undefined> = 
 async function initialLoad(app: NestFastifyApplication, bus: EventBus, configs: StandaloneConfigs, logger: Logger): Promise<void> {
   const { standalone } = configs;
   const features = app.get<FeaturesService>(FEATURES_SERVICE);
-  const stored = (await features.readFeatures()).length;
-  const replay = standalone.INSIDERS_REPLAY === 'always' || (standalone.INSIDERS_REPLAY === 'if-empty' && stored === 0);
+  const before = await features.storedCounts();
+  const replay = standalone.INSIDERS_REPLAY === 'always' || (standalone.INSIDERS_REPLAY === 'if-empty' && before.lines === 0);
   if (replay) {
     if (!existsSync(standalone.INSIDERS_REPLAY_FILE)) throw new Error(`INSIDERS_REPLAY_FILE: no file ${standalone.INSIDERS_REPLAY_FILE}`);
     logger.log(`replaying ${standalone.INSIDERS_REPLAY_FILE}${standalone.INSIDERS_REPLAY_LIMIT ? ` (first ${standalone.INSIDERS_REPLAY_LIMIT} lines)` : ''}`);
@@ -63,6 +63,14 @@ async function initialLoad(app: NestFastifyApplication, bus: EventBus, configs: 
     });
     logger.log(`replayed ${result.rows} lines: ${result.accepted} accepted + ${result.deadLettered} dead-lettered (${Math.round(result.rate)} lines/s)`);
     if (bus instanceof MemoryBus) await bus.drained();
+    else if (before.lines === 0 && before.quarantined === 0) {
+      // over Kafka the consumer runs behind the replay: fit once everything published is stored (or quarantined)
+      for (;;) {
+        const now = await features.storedCounts();
+        if (now.lines + now.quarantined >= result.accepted) break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   }
   if (standalone.INSIDERS_INITIAL_REFIT) {
     // The clusterer's own scheduler may already be fitting on part of the data: let it finish, then fit on all.
