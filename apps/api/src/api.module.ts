@@ -7,7 +7,6 @@ import {
   type DynamicModule,
   type OnModuleInit,
   type Provider,
-  type Type,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -31,6 +30,8 @@ import { ApiKeyRing } from './common/api-keys';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { ApiKeyGuard, keyRingFrom, RateLimitGuard } from './common/security.guards';
 import { CustomersController } from './customers/customers.controller';
+import { DashboardModule } from './dashboard/dashboard.module';
+import { ReportModule } from './report/report.module';
 import { CustomerReadModel } from './customers/customer-read-model';
 import { CustomersService } from './customers/customers.service';
 import { ExplanationService } from './customers/explanation.service';
@@ -65,7 +66,7 @@ export interface ApiModuleOptions {
   replayTrigger?: ReplayTrigger;
   /** The clusterer's full explanation (GET /v1/customers/:id/explanation); else globally provided CUSTOMER_EXPLAINER if any. */
   explainer?: CustomerExplainer;
-  /** Import DashboardModule / ReportModule when their folders exist (default true). */
+  /** Import the built-in dashboard and the business report (default true; false for a bare REST/Grafana API). */
   optionalModules?: boolean;
 }
 
@@ -122,25 +123,6 @@ export class ApiCoreModule {
   }
 }
 
-/** DashboardModule / ReportModule (apps/api/src/dashboard, apps/api/src/report) when those folders exist. */
-function optionalModules(): Type[] {
-  const found: Type[] = [];
-  for (const [path, name] of [
-    ['./dashboard/dashboard.module', 'DashboardModule'],
-    ['./report/report.module', 'ReportModule'],
-  ] as const) {
-    try {
-      require.resolve(path);
-    } catch {
-      continue; // not written (yet)
-    }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(path) as Record<string, Type | undefined>;
-    if (mod[name]) found.push(mod[name]);
-  }
-  return found;
-}
-
 /**
  * The API: REST (/v1), Grafana datasource (/grafana), live updates (SSE, webhooks), health probes. Needs the
  * process-wide `CLICKHOUSE` (StorageModule) and, for live features, `EVENT_BUS` (BusModule); `/health` and
@@ -154,7 +136,7 @@ export class ApiModule implements OnModuleInit {
   static forRoot(options: ApiModuleOptions = {}): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ApiCoreModule.forRoot(options), ...(options.optionalModules === false ? [] : optionalModules())],
+      imports: [ApiCoreModule.forRoot(options), ...(options.optionalModules === false ? [] : [DashboardModule, ReportModule])],
       controllers: [
         CustomersController,
         SegmentsController,
