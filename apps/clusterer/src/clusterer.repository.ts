@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { CLICKHOUSE } from '@insiders/storage';
+import { CLICKHOUSE, type MembershipReason, type ModelRow, type SegmentRow } from '@insiders/storage';
 import {
   deriveFeatures,
   policyStateKey,
@@ -24,53 +24,7 @@ export function isoTime(ch: string): string {
   return new Date(`${ch.replace(' ', 'T')}Z`).toISOString();
 }
 
-export type ModelStatus = 'fitting' | 'active' | 'retired' | 'rejected' | 'failed';
-export type ModelTrigger = 'schedule' | 'changed-customers' | 'drift' | 'manual' | 'initial';
-export type MembershipReason = 'refit' | 'incremental' | 'backfill';
-
-export interface ModelRow {
-  version: number;
-  status: ModelStatus;
-  created_at: string;
-  updated_at: string;
-  trigger: ModelTrigger;
-  seed: number;
-  params: string;
-  data_cutoff: string;
-  customers: number;
-  k: number;
-  silhouette: number;
-  silhouette_curve: string;
-  sizes: string;
-  timings: string;
-  ari_previous: number | null;
-  lineage: string;
-  error: string;
-  rfm_agreement: number | null;
-  insiders: string;
-}
-
-export interface SegmentRow {
-  model_version: number;
-  segment_id: number;
-  name: string;
-  is_insiders: number;
-  size: number;
-  share: number;
-  revenue_share: number;
-  mean_revenue: number;
-  median_revenue: number;
-  mean_recency: number;
-  mean_frequency: number;
-  mean_returns: number;
-  mean_invoices: number;
-  mean_items: number;
-  mean_products: number;
-  mean_ticket: number;
-  origin: string;
-  parents: number[];
-  clusters: number[];
-}
+export type { MembershipReason, ModelRow, ModelStatus, ModelTrigger, SegmentRow } from '@insiders/storage';
 
 export interface StagedMembership {
   model_version: number;

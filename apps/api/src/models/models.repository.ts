@@ -1,29 +1,9 @@
+import type { ModelRow } from '@insiders/storage';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { CLICKHOUSE } from '@insiders/storage';
 import { isoFromClickHouse, msParam, parseJsonColumn, selectRows } from '../common/clickhouse.helpers';
 
-interface ModelRow {
-  version: number;
-  status: string;
-  created_at: string;
-  updated_at: string;
-  trigger: string;
-  seed: number;
-  params: string;
-  data_cutoff: string;
-  customers: number;
-  k: number;
-  silhouette: number;
-  silhouette_curve: string;
-  sizes: string;
-  timings: string;
-  ari_previous: number | null;
-  lineage: string;
-  error: string;
-  rfm_agreement: number | null;
-  insiders: string;
-}
 
 export interface ModelVersion {
   version: number;

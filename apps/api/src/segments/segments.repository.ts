@@ -2,28 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { CLICKHOUSE } from '@insiders/storage';
 import { bucketParams, bucketSql, type Bucketing } from '../common/buckets';
+import type { SegmentRow } from '@insiders/storage';
 import { msParam, selectRows } from '../common/clickhouse.helpers';
 
-interface SegmentRow {
-  model_version: number;
-  segment_id: number;
-  name: string;
-  is_insiders: number;
-  size: number;
-  share: number;
-  revenue_share: number;
-  mean_revenue: number;
-  median_revenue: number;
-  mean_recency: number;
-  mean_frequency: number;
-  mean_returns: number;
-  mean_invoices: number;
-  mean_items: number;
-  mean_products: number;
-  mean_ticket: number;
-  origin: string;
-  parents: number[];
-}
 
 export interface SegmentProfile {
   modelVersion: number;
