@@ -3,8 +3,10 @@
 #   make test   the whole test suite (lint, types, unit, integration with a real Kafka broker, e2e)
 .PHONY: run test setup system-deps bench
 
+# `npm install` (not `npm ci`): this npm records only this platform's optional native packages (chdb, swc) in
+# the lock file, which `npm ci` then refuses; `install` keeps the locked versions and adds the platform's binaries.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	touch $@
 
 setup: node_modules/.installed
