@@ -237,5 +237,27 @@ describe('clusterer on the seed data set (real broker, chDB)', () => {
     for (const d of days) expect(['2017-03-01', '2017-06-01', '2017-09-01']).toContain(d.day);
     expect(Number(days[0]!.n)).toBeGreaterThan(100); // everyone enters at the first snapshot
     expect(days.reduce((s, d) => s + Number(d.n), 0)).toBe(backfill.changes);
+
+    // history stays one chain per customer (segment sizes over time are its running sums): after the backfill
+    // nobody is counted in two segments at once, and the running sums end at the current memberships
+    const net = await client.query({
+      query: `SELECT customer_id, sum(d) AS net FROM (
+                SELECT customer_id, 1 AS d FROM membership_history WHERE to_segment IS NOT NULL
+                UNION ALL SELECT customer_id, -1 AS d FROM membership_history WHERE from_segment IS NOT NULL)
+              GROUP BY customer_id HAVING net NOT IN (0, 1)`,
+      format: 'JSONEachRow',
+    });
+    expect(await net.json()).toEqual([]);
+    const sizes = await client.query({
+      query: `SELECT seg, sum(d) AS n FROM (
+                SELECT to_segment AS seg, 1 AS d FROM membership_history WHERE to_segment IS NOT NULL
+                UNION ALL SELECT from_segment AS seg, -1 AS d FROM membership_history WHERE from_segment IS NOT NULL)
+              GROUP BY seg HAVING n != 0 ORDER BY seg`,
+      format: 'JSONEachRow',
+    });
+    const fromHistory = Object.fromEntries((await sizes.json<{ seg: number; n: string }>()).map((r) => [r.seg, Number(r.n)]));
+    const current: Record<number, number> = {};
+    for (const m of (await repo.currentMemberships()).values()) current[m.segmentId] = (current[m.segmentId] ?? 0) + 1;
+    expect(fromHistory).toEqual(current);
   }, 600_000);
 });

@@ -302,6 +302,36 @@ export class ClustererRepository {
     });
   }
 
+  /**
+   * Each customer's earliest history row after `day` (refit / incremental, not backfill) when it is a first
+   * assignment (from no segment): the rows a backfill up to `day` must connect to.
+   */
+  async firstAssignmentsAfter(day: string): Promise<HistoryRow[]> {
+    const rs = await this.client.query({
+      query: `SELECT * FROM membership_history
+              WHERE reason != 'backfill' AND toDate(at) > toDate(${sqlString(day)})
+              ORDER BY customer_id, at, recorded_at
+              LIMIT 1 BY customer_id`,
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<HistoryRow>()).filter((r) => r.from_segment === null);
+  }
+
+  /** Replaces history rows (same customer, time, model and reason) by others, e.g. to chain them to a backfill. */
+  async replaceHistory(removed: readonly HistoryRow[], added: readonly HistoryRow[]): Promise<void> {
+    for (let i = 0; i < removed.length; i += 5_000) {
+      const keys = removed
+        .slice(i, i + 5_000)
+        .map((r) => `(${sqlString(r.customer_id)}, toDateTime64(${sqlString(r.at)}, 3, 'UTC'), ${Math.trunc(r.model_version)}, ${sqlString(r.reason)})`)
+        .join(', ');
+      await this.client.command({
+        query: `DELETE FROM membership_history WHERE from_segment IS NULL AND (customer_id, at, model_version, reason) IN (${keys})`,
+        clickhouse_settings: BIG,
+      });
+    }
+    await this.writeHistory(added);
+  }
+
   /** The latest history row of a customer that moved them into their current segment. */
   async lastMove(customerId: string): Promise<HistoryRow | null> {
     const rs = await this.client.query({

@@ -76,7 +76,28 @@ export class BackfillHistoryUseCase {
       total += changes.length;
       this.logger.log(`backfill ${day}: ${assigned.length} customers, ${changes.length} changes`);
     }
+    await this.connectToLaterHistory(to, state);
     return { modelVersion: version, snapshots, changes: total };
+  }
+
+  /**
+   * History is a chain of transitions per customer (segment sizes over time are its running sums). A customer's
+   * first assignment after the range (by a refit or incremental assignment, "from no segment") must start where the
+   * backfill left them: it is rewritten to come from the backfilled segment, or dropped when nothing changed.
+   */
+  private async connectToLaterHistory(to: string, backfilled: Map<string, Membership>): Promise<void> {
+    const firsts = await this.repository.firstAssignmentsAfter(to);
+    const removed: HistoryRow[] = [];
+    const added: HistoryRow[] = [];
+    for (const row of firsts) {
+      const last = backfilled.get(row.customer_id);
+      if (!last) continue;
+      removed.push(row);
+      if (last.segmentId === row.to_segment && last.isInsider === (row.to_insider === 1)) continue;
+      added.push({ ...row, from_segment: last.segmentId, from_insider: last.isInsider ? 1 : 0 });
+    }
+    if (removed.length) await this.repository.replaceHistory(removed, added);
+    this.logger.log(`backfill: ${removed.length} later first assignments connected (${added.length} kept as moves)`);
   }
 }
 
