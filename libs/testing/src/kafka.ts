@@ -25,11 +25,23 @@ export function testKafka(brokers: string[] = kafkaBrokersFromEnv(), clientId = 
   return new Kafka({ clientId, brokers, logLevel: logLevel.ERROR, connectionTimeout: 3000 });
 }
 
+/**
+ * Runs `use` with a connected admin client. Errors the broker marks retriable (e.g. "not the leader" while a new
+ * topic's leadership settles on a busy broker) are retried with backoff for up to ~10 s.
+ */
 async function withAdmin<T>(brokers: string[] | undefined, use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = testKafka(brokers ?? kafkaBrokersFromEnv()).admin();
   await admin.connect();
   try {
-    return await use(admin);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await use(admin);
+      } catch (error) {
+        const retriable = (error as { retriable?: boolean }).retriable === true;
+        if (!retriable || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
+      }
+    }
   } finally {
     await admin.disconnect();
   }
