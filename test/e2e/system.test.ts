@@ -60,6 +60,24 @@ describe.each(scenarios)('the system on $name', ({ name, env, replayLimit }) => 
     expect(sizes).toBe(active.customers);
   });
 
+  it('backfills membership history over the replayed period, so segment sizes have a past', async () => {
+    await expectEventually(() => expect(system.output()).toMatch(/history backfilled (\d{4}-\d\d-\d\d) \.\. (\d{4}-\d\d-\d\d)/), {
+      timeoutMs: 600_000,
+      intervalMs: 1_000,
+    });
+    const [, from] = /history backfilled (\d{4}-\d\d-\d\d)/.exec(system.output())!;
+    const { body: active } = await getJson(`${system.baseUrl}/v1/models/active`);
+    const to = new Date(Date.parse(active.dataCutoff) + 86_400_000).toISOString();
+    const { status, body } = await getJson(`${system.baseUrl}/v1/segments/sizes?from=${from}T00:00:00Z&to=${to}&bucket=week`);
+    expect(status).toBe(200);
+    const total = (i: number) => body.series.reduce((sum: number, s: { points: [number, number][] }) => sum + s.points[i]![1], 0);
+    const weeks = body.series[0].points.length;
+    expect(weeks).toBeGreaterThan(2);
+    // customers accumulate over the period, and nobody is counted twice: the last week equals the active model's size
+    expect(total(0)).toBeLessThan(total(weeks - 1));
+    expect(total(weeks - 1)).toBe(active.customers);
+  });
+
   it('answers a customer lookup with segment, Insider flag and explanation, and serves the dashboard', async () => {
     const { body: list } = await getJson(`${system.baseUrl}/v1/insiders?limit=1`);
     expect(list.total).toBeGreaterThan(0);

@@ -6,7 +6,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { createEventBus, MemoryBus, type EventBus } from '@insiders/messaging';
 import { configureApiApp } from '../../api/src/api.bootstrap';
 import { loadApiConfig } from '../../api/src/api.config';
-import { ClustererService, loadClustererConfig } from '../../clusterer/src';
+import { BackfillHistoryUseCase, ClustererService, loadClustererConfig } from '../../clusterer/src';
 import { FEATURES_SERVICE, loadFeaturesConfig, type FeaturesService } from '../../features/src';
 import { InvoiceLinePublisher, loadIngestConfig, replayFile } from '../../ingest/src';
 import { loadStandaloneConfig } from './standalone.config';
@@ -72,21 +72,36 @@ async function initialLoad(app: NestFastifyApplication, bus: EventBus, configs: 
       }
     }
   }
-  if (standalone.INSIDERS_INITIAL_REFIT) {
-    // The clusterer's own scheduler may already be fitting on part of the data: let it finish, then fit on all.
-    const clusterer = app.get(ClustererService);
-    for (;;) {
-      try {
-        const refit = await clusterer.runRefit('initial', 'start-up: all replayed data');
-        logger.log(`ready: model ${refit.version ?? '?'} is ${refit.status} on the start-up data`);
-        return;
-      } catch (error) {
-        if (!(error instanceof Error && error.message.includes('already running'))) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
+  if (!standalone.INSIDERS_INITIAL_REFIT) {
+    logger.log('ready');
+    return;
+  }
+  // The clusterer's own scheduler may already be fitting on part of the data: let it finish, then fit on all.
+  const clusterer = app.get(ClustererService);
+  for (;;) {
+    try {
+      const refit = await clusterer.runRefit('initial', 'start-up: all replayed data');
+      logger.log(`ready: model ${refit.version} is ${refit.status} on the start-up data`);
+      if (refit.status !== 'active') return;
+      break;
+    } catch (error) {
+      if (!(error instanceof Error && error.message.includes('already running'))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
-  logger.log('ready');
+  if (replay && standalone.INSIDERS_INITIAL_BACKFILL_DAYS > 0) await backfillReplayedPeriod(app, features, standalone.INSIDERS_INITIAL_BACKFILL_DAYS, logger);
+}
+
+/** Membership history over the replayed period (as-of features every `stepDays`), so sizes over time have a past. */
+async function backfillReplayedPeriod(app: NestFastifyApplication, features: FeaturesService, stepDays: number, logger: Logger): Promise<void> {
+  const days = (await features.readFeatures()).flatMap((f) => [f.firstPurchaseDay, f.lastPurchaseDay]).filter((d): d is string => !!d).sort();
+  if (days.length === 0) return;
+  const from = days[0]!;
+  // the fit's own rows are dated at the latest day: the backfill ends the day before and connects to them
+  const to = new Date(Date.parse(`${days[days.length - 1]}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  if (to < from) return;
+  const result = await app.get(BackfillHistoryUseCase).execute({ from, to, stepDays });
+  logger.log(`history backfilled ${from} .. ${to} every ${stepDays} days: ${result.snapshots} snapshots, ${result.changes} changes`);
 }
 
 if (require.main === module) {

@@ -15,6 +15,8 @@ export const standaloneConfigSchema = z.object({
   INSIDERS_REPLAY_LIMIT: env.int(0, { min: 0 }),
   /** Fit the first model as soon as the start-up replay is stored (when no model is active yet). */
   INSIDERS_INITIAL_REFIT: env.bool(true),
+  /** After the first fit on a fresh store, backfill membership history over the replayed period every N days (0 = off). */
+  INSIDERS_INITIAL_BACKFILL_DAYS: env.int(7, { min: 0 }),
 });
 
 export type StandaloneConfig = z.infer<typeof standaloneConfigSchema>;
