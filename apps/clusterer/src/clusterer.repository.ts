@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { CLICKHOUSE, type MembershipReason, type ModelRow, type SegmentRow } from '@insiders/storage';
+import { CLICKHOUSE, type HistoryRow, type MembershipReason, type ModelRow, type SegmentRow } from '@insiders/storage';
 import {
   deriveFeatures,
   policyStateKey,
@@ -24,7 +24,7 @@ export function isoTime(ch: string): string {
   return new Date(`${ch.replace(' ', 'T')}Z`).toISOString();
 }
 
-export type { MembershipReason, ModelRow, ModelStatus, ModelTrigger, SegmentRow } from '@insiders/storage';
+export type { HistoryRow, MembershipReason, ModelRow, ModelStatus, ModelTrigger, SegmentRow } from '@insiders/storage';
 
 export interface StagedMembership {
   model_version: number;
@@ -40,18 +40,6 @@ export interface MembershipRow extends Omit<StagedMembership, 'model_version'> {
   model_version: number;
   reason: MembershipReason;
   updated_at: string;
-}
-
-export interface HistoryRow {
-  customer_id: string;
-  at: string;
-  recorded_at: string;
-  from_segment: number | null;
-  to_segment: number | null;
-  from_insider: number;
-  to_insider: number;
-  model_version: number;
-  reason: MembershipReason;
 }
 
 export interface RfmRow {

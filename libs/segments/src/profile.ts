@@ -1,3 +1,4 @@
+import type { CustomerFeatures } from '@insiders/features-core';
 /**
  * The customer facts the segment logic reads (a subset of the features service's per-customer features, named
  * independently of its column names). Optional facts are those a feature set may lack; a missing fact is NaN-free:
@@ -17,6 +18,21 @@ export interface CustomerFacts {
   items?: number;
   products?: number;
   avgTicket?: number;
+}
+
+/** A customer's facts (what segments are profiled and explained by) from their features. */
+export function factsFromFeatures(f: CustomerFeatures): CustomerFacts {
+  return {
+    customerId: f.customerId,
+    revenue: f.grossRevenue,
+    recencyDays: f.recencyDays,
+    frequency: f.frequency,
+    returns: f.returns,
+    invoices: f.invoices,
+    items: f.items,
+    products: f.products,
+    avgTicket: f.averageTicket,
+  };
 }
 
 export const PROFILE_FACTS = ['revenue', 'recencyDays', 'frequency', 'returns', 'invoices', 'items', 'products', 'avgTicket'] as const;

@@ -49,3 +49,16 @@ export interface SegmentRow {
   parents: number[];
   clusters: number[];
 }
+
+/** One membership change (`membership_history`). */
+export interface HistoryRow {
+  customer_id: string;
+  at: string;
+  recorded_at: string;
+  from_segment: number | null;
+  to_segment: number | null;
+  from_insider: number;
+  to_insider: number;
+  model_version: number;
+  reason: MembershipReason;
+}

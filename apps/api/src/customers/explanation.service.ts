@@ -4,7 +4,7 @@ import {
   DEFAULT_INSIDERS_RULE,
   explainCustomer,
   parseInsidersRule,
-  type CustomerFacts,
+  factsFromFeatures,
   type Explanation,
   type InsidersRule,
   type ProfileFact,
@@ -14,19 +14,6 @@ import type { ModelVersion } from '../models/models.repository';
 import type { SegmentProfile } from '../segments/segments.repository';
 import type { PopulationStats } from './features.repository';
 
-export function factsOf(f: CustomerFeatures): CustomerFacts {
-  return {
-    customerId: f.customerId,
-    revenue: f.grossRevenue,
-    recencyDays: f.recencyDays,
-    frequency: f.frequency,
-    returns: f.returns,
-    invoices: f.invoices,
-    items: f.items,
-    products: f.products,
-    avgTicket: f.averageTicket,
-  };
-}
 
 /** A stored segment profile (means only) in the shape @insiders/segments explains against. */
 export function coreProfileOf(p: SegmentProfile, population: PopulationStats): CoreProfile {
@@ -117,7 +104,7 @@ export class ExplanationService {
     const ref = (p: SegmentProfile) => ({ id: p.segmentId, name: p.name, profile: coreProfileOf(p, input.population) });
     const previous = input.profiles.find((p) => p.segmentId === input.previousSegmentId);
     return explainCustomer({
-      customer: factsOf(input.features),
+      customer: factsFromFeatures(input.features),
       segment: { ...ref(own), isInsiders: own.isInsiders },
       insiders: input.profiles.filter((p) => p.isInsiders).map(ref),
       population: populationProfile(input.population),

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { CLICKHOUSE } from '@insiders/storage';
+import { CLICKHOUSE, type HistoryRow } from '@insiders/storage';
 import { bucketParams, bucketSql, type Bucketing } from '../common/buckets';
 import { isoFromClickHouse, msParam, selectRows } from '../common/clickhouse.helpers';
 
@@ -48,17 +48,6 @@ interface MembershipRow {
   updated_at: string;
 }
 
-interface HistoryRow {
-  customer_id: string;
-  at: string;
-  recorded_at: string;
-  from_segment: number | null;
-  to_segment: number | null;
-  from_insider: number;
-  to_insider: number;
-  model_version: number;
-  reason: string;
-}
 
 export function toMembership(r: MembershipRow): Membership {
   return {

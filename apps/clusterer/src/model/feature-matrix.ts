@@ -1,6 +1,6 @@
 import { featureVector, SCALAR_FEATURES, SEED_FEATURES, DAYS_OF_MONTH, WEEKDAYS, type CustomerFeatures } from '@insiders/features-core';
 import { matrix, type Matrix } from '@insiders/ml';
-import type { CustomerFacts } from '@insiders/segments';
+import { factsFromFeatures, type CustomerFacts } from '@insiders/segments';
 
 /**
  * Which features the model is fitted on. Gross revenue is the forest's *target* (as in the seed projects) and never
@@ -33,19 +33,6 @@ export function signedLog1p(x: number): number {
   return Math.sign(x) * Math.log1p(Math.abs(x));
 }
 
-export function toFacts(f: CustomerFeatures): CustomerFacts {
-  return {
-    customerId: f.customerId,
-    revenue: f.grossRevenue,
-    recencyDays: f.recencyDays,
-    frequency: f.frequency,
-    returns: f.returns,
-    invoices: f.invoices,
-    items: f.items,
-    products: f.products,
-    avgTicket: f.averageTicket,
-  };
-}
 
 export interface PreparedFeatures {
   customerIds: string[];
@@ -80,5 +67,5 @@ export function prepareFeatures(features: readonly CustomerFeatures[], set: Feat
     columns.get('grossRevenue')![i] = f.grossRevenue;
     if (f.lastPurchaseDay > cutoffDay) cutoffDay = f.lastPurchaseDay;
   });
-  return { customerIds: features.map((f) => f.customerId), matrix: matrix(n, names.length, data), target, facts: features.map(toFacts), columns, cutoffDay };
+  return { customerIds: features.map((f) => f.customerId), matrix: matrix(n, names.length, data), target, facts: features.map(factsFromFeatures), columns, cutoffDay };
 }
