@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { buildSegmentChangeEvents, diffMemberships, type Membership } from '@insiders/segments';
 import { ClustererRepository, chTime, type HistoryRow, type MembershipRow } from '../clusterer.repository';
 import { SegmentChangePublisher } from '../segment-change.publisher';
+import { historyRow } from '../domain/history.rows';
 
 export const APPLIED_VERSION_KEY = 'applied_model_version';
 
@@ -39,17 +40,7 @@ export class ApplyModelUseCase {
     const already = await this.repository.historyCustomers(version, 'refit');
     const history: HistoryRow[] = changes
       .filter((c) => !already.has(c.customerId))
-      .map((c) => ({
-        customer_id: c.customerId,
-        at: chTime(at),
-        recorded_at: chTime(now),
-        from_segment: c.from?.segmentId ?? null,
-        to_segment: c.to?.segmentId ?? null,
-        from_insider: c.from?.isInsider ? 1 : 0,
-        to_insider: c.to?.isInsider ? 1 : 0,
-        model_version: version,
-        reason: 'refit',
-      }));
+      .map((c) => historyRow(c, { at, recordedAt: now, modelVersion: version, reason: 'refit' }));
     await this.repository.writeHistory(history);
 
     const rows: MembershipRow[] = staged.map((s) => ({ ...s, model_version: version, reason: 'refit', updated_at: chTime(now) }));

@@ -10,6 +10,7 @@ import { FeedCursor } from '../domain/feed-cursor';
 import { prepareFeatures } from '../model/feature-matrix';
 import { ActiveModelCache } from '../model/active-model.cache';
 import { SegmentChangePublisher } from '../segment-change.publisher';
+import { historyRow } from '../domain/history.rows';
 
 export interface AssignChangedResult {
   customers: number;
@@ -73,17 +74,7 @@ export class AssignChangedCustomersUseCase {
       const segments = new Map(model.bundle.segments.map((s) => [s.id, { name: s.name, insiders: s.isInsiders }]));
       const events = buildSegmentChangeEvents(changes, { modelVersion: version, reason: 'incremental', at, emittedAt: new Date(now).toISOString(), segments });
       await this.publisher.publish(events);
-      const history: HistoryRow[] = changes.map((c) => ({
-        customer_id: c.customerId,
-        at: chTime(at),
-        recorded_at: chTime(now),
-        from_segment: c.from?.segmentId ?? null,
-        to_segment: c.to?.segmentId ?? null,
-        from_insider: c.from?.isInsider ? 1 : 0,
-        to_insider: c.to?.isInsider ? 1 : 0,
-        model_version: version,
-        reason: 'incremental',
-      }));
+      const history: HistoryRow[] = changes.map((c) => historyRow(c, { at, recordedAt: now, modelVersion: version, reason: 'incremental' }));
       lap('publish');
       await this.repository.writeHistory(history);
     }

@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { policyPreset, toDay } from '@insiders/features-core';
 import { diffMemberships, type Membership } from '@insiders/segments';
-import { ClustererRepository, chTime, type HistoryRow } from '../clusterer.repository';
+import { ClustererRepository, type HistoryRow } from '../clusterer.repository';
 import { CLUSTERER_CONFIG } from '../clusterer.tokens';
 import type { ClustererConfig } from '../clusterer.config';
 import { assignWithModel } from '../domain/assign';
 import { prepareFeatures } from '../model/feature-matrix';
 import { ActiveModelCache } from '../model/active-model.cache';
+import { historyRow } from '../domain/history.rows';
 
 export interface BackfillCommand {
   /** First and last as-of day (YYYY-MM-DD, inclusive). */
@@ -59,17 +60,7 @@ export class BackfillHistoryUseCase {
       const next = new Map<string, Membership>(assigned.map((a) => [a.customerId, { segmentId: a.segmentId, isInsider: a.isInsider, modelVersion: version }]));
       const changes = diffMemberships(state, next, { complete: true });
       const now = Date.now();
-      const rows: HistoryRow[] = changes.map((c) => ({
-        customer_id: c.customerId,
-        at: chTime(`${day}T00:00:00Z`),
-        recorded_at: chTime(now),
-        from_segment: c.from?.segmentId ?? null,
-        to_segment: c.to?.segmentId ?? null,
-        from_insider: c.from?.isInsider ? 1 : 0,
-        to_insider: c.to?.isInsider ? 1 : 0,
-        model_version: version,
-        reason: 'backfill',
-      }));
+      const rows: HistoryRow[] = changes.map((c) => historyRow(c, { at: `${day}T00:00:00Z`, recordedAt: now, modelVersion: version, reason: 'backfill' }));
       await this.repository.writeHistory(rows);
       state = next;
       snapshots++;
