@@ -119,15 +119,27 @@ describe('Grafana datasource', () => {
     expect(count.datapoints.find(([, t]) => t === Date.parse('2011-02-28T00:00:00Z'))![0]).toBe(0);
   });
 
-  it('serves revenue by segment', async () => {
+  it('serves revenue by segment: the segment at the time by default, or the current one', async () => {
     const range = { from: '2011-01-01T00:00:00.000Z', to: '2012-01-01T00:00:00.000Z', raw: { from: 'now-1y', to: 'now' } };
-    const series: Serie[] = (await post('/grafana/query', jsonDatasourceQuery([{ refId: 'A', target: 'revenue_by_segment' }], range, 3_600_000))).json();
-    const total = (name: string) => series.find((s) => s.target === name)!.datapoints.reduce((a, [v]) => a + v, 0);
-    expect(Math.round(total('Elite Spenders') * 100) / 100).toBe(805);
-    expect(Math.round(total('Engaged') * 100) / 100).toBe(137);
-    // Revenue is daily: hourly requests get daily buckets.
-    const elite = series.find((s) => s.target === 'Elite Spenders')!;
+    const revenue = async (payload?: string) => {
+      const res = await post('/grafana/query', jsonDatasourceQuery([{ refId: 'A', target: 'revenue_by_segment', payload }], range, 3_600_000));
+      expect(res.statusCode).toBe(200);
+      const series: Serie[] = res.json();
+      const totals = Object.fromEntries(series.map((s) => [s.target, Math.round(s.datapoints.reduce((a, [v]) => a + v, 0) * 100) / 100]));
+      return { series, totals };
+    };
+    // At the time: 12348's April purchase (200) counts for Engaged, its September one (150) for Elite (moved in
+    // June); 12347's January purchase (55) and 12350's February one (17) precede their first segment (March).
+    const atTime = await revenue();
+    expect(atTime.totals).toEqual({ 'Elite Spenders': 550, Engaged: 320, 'Not segmented': 72 });
+    // Now: every purchase counts for the customer's current segment (the POST line is not revenue under the policy).
+    expect((await revenue('{"attribution":"current"}')).totals).toEqual({ 'Elite Spenders': 805, Engaged: 137 });
+    // Both add up to the same total; revenue is daily: hourly requests get daily buckets.
+    const elite = atTime.series.find((s) => s.target === 'Elite Spenders')!;
     expect(elite.datapoints[1]![1] - elite.datapoints[0]![1]).toBe(86_400_000);
+    const bad = await post('/grafana/query', jsonDatasourceQuery([{ refId: 'A', target: 'revenue_by_segment', payload: '{"attribution":"then"}' }], range));
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.stringify(bad.json())).toContain('targets.0.payload.attribution');
   });
 
   it('accepts the legacy SimpleJSON body and applies ad-hoc filters', async () => {

@@ -24,6 +24,12 @@ import { msParam, selectRows } from '../common/clickhouse.helpers';
  */
 const SENTINEL = '__insiders_api_scope__';
 
+/** Segment id of revenue not attributed to any segment (customers in no segment at the time / now). */
+export const NOT_SEGMENTED = -1;
+
+/** Which segment a day's revenue counts for: the customer's segment on that day, or their segment now. */
+export type RevenueAttribution = 'at-time' | 'current';
+
 export function scopedAggregatesSql(policy: CleaningPolicy, scope: string): string {
   const sql = readAggregatesSql(policy, { source: 'states', customerIds: [SENTINEL] });
   const literal = sqlString(SENTINEL);
@@ -209,29 +215,39 @@ export class FeaturesRepository {
   }
 
   /**
-   * Gross revenue (purchases, policy-cleaned) per bucket of [from, to) and current segment. Lines of customers
-   * without a current segment (or synthetic customers) are not attributed.
+   * Gross revenue (purchases, policy-cleaned) per bucket of [from, to) and segment. `at-time` attributes each day's
+   * revenue to the segment the customer was in at the end of that day (membership history, as-of join); `current`
+   * to the customer's segment now. Revenue of identified customers in no segment (at that time / now) is reported
+   * under segment id NOT_SEGMENTED, so the series add up to the total; anonymous invoices (synthetic customers)
+   * are not attributed.
    */
   async revenueBySegment(
     fromMs: number,
     toMs: number,
     bucketing: Bucketing,
+    attribution: RevenueAttribution = 'at-time',
   ): Promise<{ segmentId: number; t: number; revenue: number }[]> {
     const states = (await this.columns()).states;
     const revenue = states.includes('purchase_micros') ? 'toFloat64(purchase_micros) / 1000000' : 'toFloat64(purchase_revenue)';
+    const segmentOf =
+      attribution === 'at-time'
+        ? `ASOF LEFT JOIN (SELECT customer_id, at, to_segment FROM membership_history) AS m
+             ON m.customer_id = d.customer_key AND d.day_end > m.at`
+        : 'LEFT JOIN (SELECT customer_id, segment_id AS to_segment FROM memberships FINAL) AS m ON m.customer_id = d.customer_key';
     const rows = await selectRows<{ segment_id: number; t: string; revenue: number }>(
       this.clickhouse,
-      `SELECT m.segment_id AS segment_id, ${bucketSql('toDateTime64(d.day, 3, \'UTC\')', bucketing)} AS t,
+      `SELECT if(m.customer_id = '' OR m.to_segment IS NULL, ${NOT_SEGMENTED}, toInt32(m.to_segment)) AS segment_id,
+              ${bucketSql('toDateTime64(d.day, 3, \'UTC\')', bucketing)} AS t,
               sum(d.revenue) AS revenue
        FROM (
-         SELECT customer_key, day, ${revenue} AS revenue FROM customer_day_states
-         WHERE policy = {policy:String}
+         SELECT customer_key, day, toDateTime64(day + 1, 3, 'UTC') AS day_end, ${revenue} AS revenue FROM customer_day_states
+         WHERE policy = {policy:String} AND NOT startsWith(customer_key, 'invoice:')
            AND day >= toDate(${msParam('from')}) AND day < toDate(${msParam('to')})
        ) AS d
-       INNER JOIN (SELECT customer_id, segment_id FROM memberships FINAL) AS m ON m.customer_id = d.customer_key
+       ${segmentOf}
        GROUP BY segment_id, t ORDER BY segment_id, t`,
       { policy: policyStateKey(this.policy), from: fromMs, to: toMs, ...bucketParams(bucketing) },
     );
-    return rows.map((r) => ({ segmentId: r.segment_id, t: Number(r.t), revenue: Number(r.revenue) }));
+    return rows.map((r) => ({ segmentId: Number(r.segment_id), t: Number(r.t), revenue: Number(r.revenue) }));
   }
 }

@@ -4,7 +4,7 @@ import { API_CONFIG } from '../api.tokens';
 import type { ApiConfig } from '../api.config';
 import { bucketStarts, secondsFor, type Bucketing } from '../common/buckets';
 import { ValidationFailed } from '../common/validation';
-import { FeaturesRepository } from '../customers/features.repository';
+import { FeaturesRepository, NOT_SEGMENTED, type RevenueAttribution } from '../customers/features.repository';
 import { MembershipsRepository } from '../customers/memberships.repository';
 import { ModelsRepository, type ModelVersion } from '../models/models.repository';
 import { SegmentsService } from '../segments/segments.service';
@@ -15,7 +15,7 @@ export const GRAFANA_TARGETS = {
   insiders_count: { kind: 'timeserie', label: 'Insiders (number of customers)' },
   insiders_entered: { kind: 'timeserie', label: 'Insiders entered per interval' },
   insiders_exited: { kind: 'timeserie', label: 'Insiders exited per interval' },
-  revenue_by_segment: { kind: 'timeserie', label: 'Gross revenue by (current) segment per interval' },
+  revenue_by_segment: { kind: 'timeserie', label: 'Gross revenue by segment per interval (segment at the time, or now)' },
   segment_profiles: { kind: 'table', label: 'Segment profiles of the active model' },
   model_versions: { kind: 'table', label: 'Model versions and their metrics' },
   refits: { kind: 'table', label: 'Refits in the range (annotation frame: time, timeEnd, title, text, tags)' },
@@ -25,6 +25,11 @@ export type GrafanaTargetName = keyof typeof GRAFANA_TARGETS;
 type Result = GrafanaTimeSerie | GrafanaTable;
 
 const DAY_MS = 86_400_000;
+
+const ATTRIBUTIONS: Record<RevenueAttribution, string> = {
+  'at-time': 'Segment at the time',
+  current: 'Current segment',
+};
 
 function isTarget(name: string | undefined): name is GrafanaTargetName {
   return name !== undefined && Object.prototype.hasOwnProperty.call(GRAFANA_TARGETS, name);
@@ -54,10 +59,14 @@ export class GrafanaService {
     return Object.entries(GRAFANA_TARGETS).map(([value, t]) => ({
       label: t.label,
       value,
-      payloads:
-        value === 'segment_sizes' || value === 'revenue_by_segment'
+      payloads: [
+        ...(value === 'segment_sizes' || value === 'revenue_by_segment'
           ? [{ name: 'segments', label: 'Segments', type: 'multi-select', options: segmentOption }]
-          : [],
+          : []),
+        ...(value === 'revenue_by_segment'
+          ? [{ name: 'attribution', label: 'Attribution', type: 'select', options: Object.entries(ATTRIBUTIONS).map(([v, label]) => ({ label, value: v })) }]
+          : []),
+      ],
     }));
   }
 
@@ -99,7 +108,7 @@ export class GrafanaService {
           { field: `targets.${i}.target`, message: `unknown target "${t.target ?? ''}" (known: ${this.search().join(', ')})` },
         ]);
       }
-      out.push(...(await this.run(t.target, t, from, to, bucketing, excluded, memo)));
+      out.push(...(await this.run(t.target, { ...t, index: i }, from, to, bucketing, excluded, memo)));
     }
     return out;
   }
@@ -136,6 +145,16 @@ export class GrafanaService {
       filters.some((f) => (f.operator === '=' && f.value !== name) || (f.operator === '!=' && f.value === name));
   }
 
+  /** `payload.attribution` of revenue_by_segment: 'at-time' (default) or 'current'. */
+  private attribution(t: GrafanaTarget & { index: number }): RevenueAttribution {
+    const raw = t.payload?.attribution;
+    if (raw === undefined || raw === null || raw === '') return 'at-time';
+    if (typeof raw === 'string' && Object.prototype.hasOwnProperty.call(ATTRIBUTIONS, raw)) return raw as RevenueAttribution;
+    throw new ValidationFailed([
+      { field: `targets.${t.index}.payload.attribution`, message: `must be one of ${Object.keys(ATTRIBUTIONS).join(', ')}` },
+    ]);
+  }
+
   private selectedSegments(t: GrafanaTarget): Set<number> | null {
     const raw = t.payload?.segments;
     if (raw === undefined || raw === null || raw === '') return null;
@@ -145,7 +164,7 @@ export class GrafanaService {
 
   private async run(
     name: GrafanaTargetName,
-    t: GrafanaTarget,
+    t: GrafanaTarget & { index: number },
     from: number,
     to: number,
     bucketing: Bucketing,
@@ -185,14 +204,15 @@ export class GrafanaService {
         // Revenue is stored per day: buckets are at least a day long.
         const daily: Bucketing =
           bucketing.unit === 'seconds' && bucketing.seconds < 86_400 ? { unit: 'seconds', seconds: 86_400 } : bucketing;
-        const [rows, names] = await Promise.all([this.features.revenueBySegment(from, to, daily), this.segments.names()]);
+        const attribution = this.attribution(t);
+        const [rows, names] = await Promise.all([this.features.revenueBySegment(from, to, daily, attribution), this.segments.names()]);
         const starts = bucketStarts(from, to, daily);
         const bySegment = new Map<number, Map<number, number>>();
         for (const r of rows) {
           if (!bySegment.has(r.segmentId)) bySegment.set(r.segmentId, new Map());
           bySegment.get(r.segmentId)!.set(r.t, r.revenue);
         }
-        const nameOf = new Map(names.map((n) => [n.segmentId, n.name]));
+        const nameOf = new Map<number, string>([...names.map((n): [number, string] => [n.segmentId, n.name]), [NOT_SEGMENTED, 'Not segmented']]);
         return [...bySegment.entries()]
           .sort(([a], [b]) => a - b)
           .map(([segmentId, m]) => ({ segmentId, name: nameOf.get(segmentId) ?? `segment ${segmentId}`, m }))
