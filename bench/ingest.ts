@@ -1,16 +1,13 @@
-// First, before anything loads kafkajs: `--fast-path` measures the proposed kafkajs encoding fast path.
-import './ingest/fast-path.flag';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { InvoiceCsvReader } from '@insiders/events';
-import { EventBus, MemoryBus } from '@insiders/messaging';
+import { EventBus, kafkajsFastPathStatus, MemoryBus } from '@insiders/messaging';
 import { createIngestBus } from '../apps/ingest/src/ingest.bus';
 import { IngestConfig, loadIngestConfig } from '../apps/ingest/src/ingest.config';
 import { InvoiceLinePublisher } from '../apps/ingest/src/publisher/invoice-line.publisher';
 import { replayFile } from '../apps/ingest/src/replay/replay-file';
-import { checkKafkajsFastPath } from './ingest/kafkajs-fast-path.check';
 
 /**
  * bench/ingest: events/s of the whole seed data set (541,909 lines)
@@ -23,7 +20,6 @@ import { checkKafkajsFastPath } from './ingest/kafkajs-fast-path.check';
  * (INGEST_KAFKA_COMPRESSION, INGEST_PUBLISH_CHUNK, INGEST_PUBLISH_IN_FLIGHT).
  *
  *   node -r @swc-node/register bench/ingest.ts [--runs 3] [--file data/Ecommerce.csv.gz] [--only parse,memory,kafka]
- *        [--fast-path]   with the proposed kafkajs encoding fast path (bench/ingest/kafkajs-fast-path.ts)
  */
 const ROOT = join(__dirname, '..');
 
@@ -119,7 +115,6 @@ export async function runIngestBench(options: { file: string; runs: number; stag
     record('memory', runs);
   }
   if (options.stages.includes('kafka')) {
-    if (process.argv.includes('--fast-path')) await checkKafkajsFastPath();
     const broker = process.env.KAFKA_BROKERS ? undefined : startBroker();
     try {
       const runs = [];
@@ -147,7 +142,7 @@ if (require.main === module) {
   const stages = arg('only', 'parse,memory,kafka').split(',');
   console.log(
     `bench/ingest: ${file}, ${runs} runs per stage, node ${process.version}, load average ${loadavg()[0].toFixed(1)}` +
-      `${process.argv.includes('--fast-path') ? ', kafkajs fast path' : ''}, compression ${process.env.INGEST_KAFKA_COMPRESSION ?? 'default'}`,
+      `, kafkajs fast path ${JSON.stringify(kafkajsFastPathStatus())}, compression ${process.env.INGEST_KAFKA_COMPRESSION ?? 'default'}`,
   );
   runIngestBench({ file, runs, stages }).then(
     () => process.exit(0),

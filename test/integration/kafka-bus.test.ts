@@ -1,4 +1,4 @@
-import { type ConsumedBatch, KafkaBus, type KafkaBusOptions, type Subscription } from '@insiders/messaging';
+import { type ConsumedBatch, KafkaBus, type KafkaBusOptions, kafkajsFastPathStatus, partitionOfKey, type Subscription } from '@insiders/messaging';
 import {
   committedOffsets,
   consumeAll,
@@ -68,6 +68,33 @@ describe('KafkaBus', () => {
       expect(Number.isFinite(got.timestamp) && got.timestamp > 0).toBe(true);
     }
     expect(new Set(received.map((m) => m.partition)).size).toBe(3);
+  });
+
+  it('encodes produce requests with the kafkajs fast path: null keys, empty and long values, many requests in a row', async () => {
+    // @insiders/messaging is imported before anything else loads kafkajs, so all of the fast path is on here
+    expect(kafkajsFastPathStatus()).toEqual({ kafkajsVersion: '2.2.4', produceEncoder: true, grouping: true, framing: true });
+    const bus = newBus({ publishChunkMessages: 97 }); // many produce requests per publish: sequence numbers continue
+    const topic = await createUniqueTopic('bus-fast-path', 4, brokers);
+    const sent = Array.from({ length: 1000 }, (_, i) => ({
+      key: i % 10 === 0 ? null : `ключ-${i % 37}`,
+      value: i % 100 === 1 ? Buffer.alloc(0) : i % 250 === 2 ? 'L'.repeat(200_000 + i) : Buffer.from(JSON.stringify({ i, t: 'é ✓ 😀' })),
+    }));
+    await bus.publish(topic, sent.slice(0, 600));
+    await bus.publish(topic, sent.slice(600));
+    const received: ConsumedBatch['messages'] = [];
+    const sub = await bus.subscribe({ topic, groupId: uniqueName('g') }, async (batch) => void received.push(...batch.messages));
+    await expectEventually(() => expect(received).toHaveLength(sent.length));
+    await sub.stop();
+    const got = new Map<string, { key: string | null; partition: number; order: number }>();
+    received.forEach((m, order) => got.set(m.value.length === 0 ? `empty-${order}` : m.value.toString(), { key: m.key, partition: m.partition, order }));
+    for (const s of sent) {
+      const value = Buffer.isBuffer(s.value) ? s.value.toString() : s.value;
+      if (value.length === 0) continue;
+      const m = got.get(value);
+      expect(m?.key).toBe(s.key);
+      if (s.key !== null) expect(m?.partition).toBe(partitionOfKey(s.key, 4));
+    }
+    expect(received.filter((m) => m.value.length === 0)).toHaveLength(sent.filter((s) => s.value.length === 0).length);
   });
 
   it.each([1, 3])('keeps per-key order across partitions (%i producer shards, partitions consumed concurrently)', async (producerShards) => {

@@ -1,3 +1,5 @@
+// First: the kafkajs fast path must be installed before kafkajs loads (see kafka/kafkajs-fast-path.ts).
+import './kafka/kafkajs-fast-path.install';
 import {
   type Admin,
   CompressionTypes,
@@ -21,6 +23,8 @@ import type {
   SubscribeOptions,
   Subscription,
 } from './event-bus';
+import { kafkajsFastPathStatus } from './kafka/kafkajs-fast-path';
+import { KeyPartitioner } from './kafka/murmur2.partitioner';
 
 export type KafkaBusLogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -148,6 +152,13 @@ export function nextOffset(lastOffset: string): string {
   return (BigInt(lastOffset) + 1n).toString();
 }
 
+/** kafkajs partitioner for messages that already carry their partition (KafkaBus.send sets it on all of them). */
+const presetPartitioner = () => {
+  const fallback = Partitioners.DefaultPartitioner();
+  return (args: { topic: string; partitionMetadata: PartitionMetadata[]; message: Message }): number =>
+    typeof args.message.partition === 'number' ? args.message.partition : fallback(args);
+};
+
 /**
  * EventBus on a Kafka cluster through kafkajs.
  *
@@ -157,6 +168,9 @@ export function nextOffset(lastOffset: string): string {
  * request in flight per broker for an idempotent producer, so a publish is spread by partition over
  * `producerShards` producers whose requests overlap, and publishes are serialized here instead of queueing on
  * kafkajs' lock (which times out after 65 s).
+ * Encoding: kafkajs' Produce request encoding and message grouping are replaced by faster equivalents
+ * (kafka/kafkajs-fast-path.ts, same bytes on the wire) when the installed kafkajs is the version they were checked
+ * against; any other version runs stock kafkajs and the bus logs a warning.
  *
  * Consumer: one kafkajs consumer per subscription, `eachBatch` with auto-commit and auto-resolve off. The
  * batch's last offset + 1 is committed only after the handler resolves; the bus heartbeats while the handler
@@ -170,7 +184,10 @@ export class KafkaBus implements EventBus {
   private readonly log: KafkaBusLogger;
   private readonly level: number;
   private readonly producers: (Promise<Producer> | undefined)[] = [];
+  /** For messages without a key (round robin over available partitions, as kafkajs does). */
   private readonly partitioner = Partitioners.DefaultPartitioner();
+  /** For keyed messages: kafkajs' murmur2 partition, computed once per key. */
+  private readonly keyPartitioner = new KeyPartitioner();
   private readonly partitionCache = new Map<string, { at: number; partitions: PartitionMetadata[] }>();
   private adminReady?: Promise<Admin>;
   private publishQueue: Promise<unknown> = Promise.resolve();
@@ -204,6 +221,9 @@ export class KafkaBus implements EventBus {
           this.log(retried ? 'warn' : mapped, `${namespace ? `${namespace}: ` : ''}${log.message}`, extra);
         },
     });
+    const fastPath = kafkajsFastPathStatus();
+    if (!fastPath.produceEncoder) this.log('warn', `kafkajs fast path off: ${fastPath.note ?? 'unknown reason'}`);
+    else if (fastPath.note) this.log('info', `kafkajs fast path partly on: ${fastPath.note}`);
   }
 
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
@@ -224,7 +244,8 @@ export class KafkaBus implements EventBus {
     const byShard: Message[][] = Array.from({ length: shards }, () => []);
     for (const m of messages) {
       const message: Message = { key: m.key, value: m.value, headers: m.headers };
-      const partition = this.partitioner({ topic, partitionMetadata: partitions, message });
+      const partition =
+        m.key === null ? this.partitioner({ topic, partitionMetadata: partitions, message }) : this.keyPartitioner.partition(m.key, partitions.length);
       message.partition = partition;
       byShard[partition % shards]!.push(message);
     }
@@ -404,7 +425,9 @@ export class KafkaBus implements EventBus {
         idempotent: true,
         maxInFlightRequests: 5,
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        // every message arrives with its partition (send), which kafkajs' default partitioner would also return,
+        // after filtering the partition list once per message
+        createPartitioner: presetPartitioner,
       });
       ready = producer.connect().then(
         () => producer,
