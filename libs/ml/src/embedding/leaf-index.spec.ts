@@ -63,6 +63,20 @@ describe('leaf-space neighbours', () => {
     expect(Array.from(index.leafMembers(0, m.leaves[0]!))).toContain(0);
   });
 
+  it('gives the leaf-space distance to every indexed point, equal to the brute-force count', () => {
+    const m = randomLeaves(30, 7, 8);
+    const index = LeafIndex.build(m);
+    const out = new Float64Array(30);
+    index.distancesFrom(m.leaves, 4 * 7, out);
+    for (let j = 0; j < 30; j++) {
+      let shared = 0;
+      for (let t = 0; t < 7; t++) if (m.leaves[4 * 7 + t] === m.leaves[j * 7 + t]) shared++;
+      expect(out[j]).toBeCloseTo(1 - shared / 7, 15);
+    }
+    expect(out[4]).toBe(0);
+    expect(() => index.distancesFrom(m.leaves, 4 * 7, new Float64Array(3))).toThrow(/3 slots/);
+  });
+
   it('rejects leaf ids out of range', () => {
     const m = randomLeaves(5, 2, 6);
     expect(() => LeafIndex.build({ ...m, leaves: Int32Array.from([...m.leaves.subarray(0, 9), 99]) })).toThrow(/out of range/);

@@ -86,6 +86,24 @@ export class LeafIndex {
   }
 
   /**
+   * Leaf-space distance (1 - shared leaves / trees) from the point whose leaf ids are leaves[offset .. offset +
+   * nTrees) to every indexed point, into out (length n). Linear in the sizes of that point's leaves plus n.
+   */
+  distancesFrom(leaves: Int32Array, offset: number, out: Float64Array): void {
+    const T = this.nTrees;
+    if (out.length !== this.n) throw new InvalidInputError(`leaf distances: output has ${out.length} slots for ${this.n} points`);
+    if (offset < 0 || offset + T > leaves.length) throw new InvalidInputError(`leaf distances: no ${T} leaf ids at offset ${offset}`);
+    out.fill(0);
+    for (let t = 0; t < T; t++) {
+      const leaf = leaves[offset + t]!;
+      if (!(leaf >= 0 && leaf < this.leafCounts[t]!)) throw new InvalidInputError(`leaf distances: leaf id ${leaf} out of range for tree ${t}`);
+      const g = this.treeBase[t]! + leaf;
+      for (let s = this.ptr[g]!, e = this.ptr[g + 1]!; s < e; s++) out[this.members[s]!]!++;
+    }
+    for (let j = 0; j < this.n; j++) out[j] = 1 - out[j]! / T;
+  }
+
+  /**
    * Exact k nearest indexed points of each query (rows of `queries`, m x nTrees leaf ids from the same forest).
    * `self[q]` >= 0 excludes that indexed point from query q's neighbours (used for the graph of the indexed points
    * themselves and for leave-one-out checks). Ties in distance are broken by ascending index; when fewer than k

@@ -1,5 +1,6 @@
 import { InvalidInputError, Matrix, fromRows } from '../core/matrix';
 import { Random } from '../core/random';
+import { kmeans } from '../kmeans/kmeans';
 import { adjustedRandIndex } from '../selection/ari';
 import { GaussianMixture } from './gaussian-mixture';
 
@@ -26,7 +27,81 @@ function planted(seed: number, perCluster = 200) {
   return { x, labels, comps };
 }
 
+/**
+ * sklearn's EM written plainly (full n x k responsibilities, two-pass means then covariances, 2-D full covariance
+ * inverted in closed form) from given hard initial labels: the reference for the single-pass EM.
+ */
+function referenceEm(x: Matrix, init: Int32Array, k: number, iterations: number, reg: number) {
+  const n = x.rows;
+  const resp = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) resp[i * k + init[i]!] = 1;
+  let w: number[] = [];
+  let mu: number[][] = [];
+  let cov: number[][] = [];
+  let lowerBound = -Infinity;
+  const mStep = (): void => {
+    w = [];
+    mu = [];
+    cov = [];
+    for (let c = 0; c < k; c++) {
+      let nk = 10 * 2.220446049250313e-16;
+      const m = [0, 0];
+      for (let i = 0; i < n; i++) {
+        nk += resp[i * k + c]!;
+        for (let j = 0; j < 2; j++) m[j]! += resp[i * k + c]! * x.data[i * 2 + j]!;
+      }
+      m[0]! /= nk;
+      m[1]! /= nk;
+      const s = [0, 0, 0];
+      for (let i = 0; i < n; i++) {
+        const a = x.data[i * 2]! - m[0]!;
+        const b = x.data[i * 2 + 1]! - m[1]!;
+        s[0]! += resp[i * k + c]! * a * a;
+        s[1]! += resp[i * k + c]! * a * b;
+        s[2]! += resp[i * k + c]! * b * b;
+      }
+      w.push(nk / n);
+      mu.push(m);
+      cov.push([s[0]! / nk + reg, s[1]! / nk, s[2]! / nk + reg]);
+    }
+  };
+  mStep();
+  for (let it = 0; it < iterations; it++) {
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const lp = cov.map(([a, b, d], c) => {
+        const det = a! * d! - b! * b!;
+        const u = x.data[i * 2]! - mu[c]![0]!;
+        const v = x.data[i * 2 + 1]! - mu[c]![1]!;
+        return Math.log(w[c]!) - Math.log(2 * Math.PI) - 0.5 * Math.log(det) - (0.5 * (d! * u * u - 2 * b! * u * v + a! * v * v)) / det;
+      });
+      const max = Math.max(...lp);
+      const lse = max + Math.log(lp.reduce((acc, v) => acc + Math.exp(v - max), 0));
+      total += lse;
+      for (let c = 0; c < k; c++) resp[i * k + c] = Math.exp(lp[c]! - lse);
+    }
+    lowerBound = total / n;
+    mStep();
+  }
+  return { weights: w, means: mu.flat(), lowerBound };
+}
+
 describe('GaussianMixture', () => {
+  it('single-pass EM matches a plain two-pass implementation of the sklearn EM', () => {
+    const { x } = planted(11, 150);
+    const k = 4;
+    // maxIter 6 with an impossible tolerance: exactly 6 EM iterations from the k-means labels the fit draws (its seed's
+    // first fork draws the k-means seed)
+    const seed = 21;
+    const gm = GaussianMixture.fit(x, { k, maxIter: 6, tol: -1, seed });
+    const initUsed = kmeans(x, { k, nInit: 1, seed: Math.floor(new Random(seed).fork().next() * 2 ** 31) }).labels;
+    const ref = referenceEm(x, initUsed, k, 6, 1e-6);
+    expect(gm.iterations).toBe(6);
+    expect(gm.lowerBound).toBeCloseTo(ref.lowerBound, 10);
+    ref.weights.forEach((w, c) => expect(gm.weights[c]).toBeCloseTo(w, 10));
+    ref.means.forEach((m, j) => expect(gm.means[j]).toBeCloseTo(m, 9));
+  });
+
   it.each(['full', 'diag'] as const)('recovers planted Gaussians (%s covariance)', (covariance) => {
     const { x, labels, comps } = planted(1);
     const gm = GaussianMixture.fit(x, { k: 3, covariance, nInit: 2, seed: 3 });

@@ -42,13 +42,21 @@ export interface GaussianMixtureJson {
 
 const LOG_2PI = Math.log(2 * Math.PI);
 const EPS = 2.220446049250313e-16;
+/**
+ * Components whose weighted log density at a row is more than this below the row's best get no responsibility for
+ * it (theirs is < e^-40 ≈ 4e-18 of the best one's): below half an ulp of the row's total, so the log-likelihood is
+ * unchanged, and the M step's sums change by less than that relative amount. Skipping them saves the exp and the
+ * statistics of most (row, component) pairs once the components have separated.
+ */
+const NEGLIGIBLE_LOG_RESP = 40;
 
 /**
  * Precomputed per-component quantities for evaluating log N(x | μ, Σ): for 'full' the inverse Cholesky factor
- * P = L⁻¹ (lower triangular, so ||P(x-μ)||² is the Mahalanobis term) and Pμ; for 'diag' the inverse standard deviations.
+ * P = L⁻¹ (lower triangular, so ||P(x-μ)||² is the Mahalanobis term) packed row by row (d(d+1)/2 values per
+ * component) and Pμ; for 'diag' the inverse standard deviations and μ / σ.
  */
 interface Precision {
-  /** k x d x d ('full') or k x d ('diag'). */
+  /** k x d(d+1)/2 packed lower triangles ('full') or k x d ('diag'). */
   prec: Float64Array;
   /** k x d: P μ ('full') or μ / σ ('diag'). */
   precMean: Float64Array;
@@ -76,7 +84,8 @@ function computePrecision(k: number, d: number, type: CovarianceType, cov: Float
     return { prec, precMean, logDet };
   }
   const dd = d * d;
-  const prec = new Float64Array(k * dd);
+  const tri = (d * (d + 1)) / 2;
+  const prec = new Float64Array(k * tri);
   const l = new Float64Array(dd);
   for (let c = 0; c < k; c++) {
     l.set(cov.subarray(c * dd, c * dd + dd));
@@ -87,58 +96,62 @@ function computePrecision(k: number, d: number, type: CovarianceType, cov: Float
       );
     }
     const p = invertLower(l, d);
-    prec.set(p, c * dd);
     let ld = 0;
     for (let j = 0; j < d; j++) ld += Math.log(p[j * d + j]!);
     logDet[c] = ld;
+    let q = c * tri;
     for (let i = 0; i < d; i++) {
       let s = 0;
-      for (let j = 0; j <= i; j++) s += p[i * d + j]! * means[c * d + j]!;
+      for (let j = 0; j <= i; j++) {
+        prec[q++] = p[i * d + j]!;
+        s += p[i * d + j]! * means[c * d + j]!;
+      }
       precMean[c * d + i] = s;
     }
   }
   return { prec, precMean, logDet };
 }
 
-/**
- * Weighted log-probabilities log(π_c) + log N(x_i | c) into out (n x k); returns nothing. Row-major, component-inner.
- */
-function weightedLogProb(x: Matrix, k: number, type: CovarianceType, pr: Precision, logWeights: Float64Array, out: Float64Array): void {
-  const { rows: n, cols: d, data } = x;
-  const { prec, precMean, logDet } = pr;
+/** Per component: log π_c - d/2 log 2π + log det P_c, the part of log π_c N(x | c) that does not depend on x. */
+function logProbBase(k: number, d: number, pr: Precision, weights: Float64Array): Float64Array {
   const base = new Float64Array(k);
-  for (let c = 0; c < k; c++) base[c] = logWeights[c]! - 0.5 * d * LOG_2PI + logDet[c]!;
+  for (let c = 0; c < k; c++) base[c] = Math.log(weights[c]!) - 0.5 * d * LOG_2PI + pr.logDet[c]!;
+  return base;
+}
+
+/** log π_c + log N(x | c) of one row (data[io .. io + d)) for every component, into out[oo .. oo + k). */
+function rowLogProb(data: Float64Array, io: number, d: number, k: number, type: CovarianceType, pr: Precision, base: Float64Array, out: Float64Array, oo: number): void {
+  const { prec, precMean } = pr;
   if (type === 'diag') {
-    for (let i = 0; i < n; i++) {
-      const io = i * d;
-      for (let c = 0; c < k; c++) {
-        const co = c * d;
-        let m = 0;
-        for (let j = 0; j < d; j++) {
-          const y = data[io + j]! * prec[co + j]! - precMean[co + j]!;
-          m += y * y;
-        }
-        out[i * k + c] = base[c]! - 0.5 * m;
+    for (let c = 0; c < k; c++) {
+      const co = c * d;
+      let m = 0;
+      for (let j = 0; j < d; j++) {
+        const y = data[io + j]! * prec[co + j]! - precMean[co + j]!;
+        m += y * y;
       }
+      out[oo + c] = base[c]! - 0.5 * m;
     }
     return;
   }
-  const dd = d * d;
-  for (let i = 0; i < n; i++) {
-    const io = i * d;
-    for (let c = 0; c < k; c++) {
-      const po = c * dd;
-      const mo = c * d;
-      let m = 0;
-      for (let r = 0; r < d; r++) {
-        const ro = po + r * d;
-        let y = -precMean[mo + r]!;
-        for (let j = 0; j <= r; j++) y += prec[ro + j]! * data[io + j]!;
-        m += y * y;
-      }
-      out[i * k + c] = base[c]! - 0.5 * m;
+  let q = 0;
+  for (let c = 0; c < k; c++) {
+    const mo = c * d;
+    let m = 0;
+    for (let r = 0; r < d; r++) {
+      let y = -precMean[mo + r]!;
+      for (let j = 0; j <= r; j++) y += prec[q++]! * data[io + j]!;
+      m += y * y;
     }
+    out[oo + c] = base[c]! - 0.5 * m;
   }
+}
+
+/** Weighted log-probabilities log(π_c) + log N(x_i | c) into out (n x k), row-major, component-inner. */
+function weightedLogProb(x: Matrix, k: number, type: CovarianceType, pr: Precision, weights: Float64Array, out: Float64Array): void {
+  const { rows: n, cols: d, data } = x;
+  const base = logProbBase(k, d, pr, weights);
+  for (let i = 0; i < n; i++) rowLogProb(data, i * d, d, k, type, pr, base, out, i * k);
 }
 
 /** In place: each row of logp (n x k) becomes log responsibilities; returns the sum over rows of log Σ_c exp. */
@@ -164,92 +177,134 @@ interface Params {
   cov: Float64Array;
 }
 
-/** M step from responsibilities (n x k, probabilities, not logs). */
-function mStep(x: Matrix, resp: Float64Array, k: number, type: CovarianceType, regCovar: number): Params {
-  const { rows: n, cols: d, data } = x;
-  const nk = new Float64Array(k);
+/**
+ * Turns sufficient statistics gathered around reference points `ref` (k x d) into parameters: with y = x - ref_c,
+ * nk = Σ r, s1 = Σ r y, s2 = Σ r y yᵀ (packed lower triangle for 'full', diagonal for 'diag'), the mean is
+ * ref_c + s1 / nk and the covariance s2 / nk - δ δᵀ (δ = s1 / nk) plus regCovar on the diagonal. With ref_c close to
+ * the mean (the previous iteration's mean, or the exact mean at the start) δ is small, so nothing cancels.
+ * nk gets sklearn's 10 ε so that an empty component divides by a positive number.
+ */
+function paramsFromStats(n: number, d: number, k: number, type: CovarianceType, regCovar: number, ref: Float64Array, nk: Float64Array, s1: Float64Array, s2: Float64Array): Params {
   const means = new Float64Array(k * d);
-  for (let i = 0; i < n; i++) {
-    const io = i * d;
-    for (let c = 0; c < k; c++) {
-      const r = resp[i * k + c]!;
-      if (r === 0) continue;
-      nk[c] += r;
-      const co = c * d;
-      for (let j = 0; j < d; j++) means[co + j] += r * data[io + j]!;
-    }
-  }
-  for (let c = 0; c < k; c++) {
-    nk[c] += 10 * EPS;
-    for (let j = 0; j < d; j++) means[c * d + j] /= nk[c]!;
-  }
-  const diff = new Float64Array(d);
-  let cov: Float64Array;
-  if (type === 'diag') {
-    cov = new Float64Array(k * d);
-    for (let i = 0; i < n; i++) {
-      const io = i * d;
-      for (let c = 0; c < k; c++) {
-        const r = resp[i * k + c]!;
-        if (r < 1e-300) continue;
-        const co = c * d;
-        for (let j = 0; j < d; j++) {
-          const t = data[io + j]! - means[co + j]!;
-          cov[co + j] += r * t * t;
-        }
-      }
-    }
-    for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) cov[c * d + j] = cov[c * d + j]! / nk[c]! + regCovar;
-  } else {
-    const dd = d * d;
-    cov = new Float64Array(k * dd);
-    for (let i = 0; i < n; i++) {
-      const io = i * d;
-      for (let c = 0; c < k; c++) {
-        const r = resp[i * k + c]!;
-        if (r < 1e-300) continue;
-        const co = c * d;
-        for (let j = 0; j < d; j++) diff[j] = data[io + j]! - means[co + j]!;
-        const po = c * dd;
-        for (let a = 0; a < d; a++) {
-          const ra = r * diff[a]!;
-          const ao = po + a * d;
-          for (let b = 0; b <= a; b++) cov[ao + b] += ra * diff[b]!;
-        }
-      }
-    }
-    for (let c = 0; c < k; c++) {
-      const po = c * dd;
-      for (let a = 0; a < d; a++) {
-        for (let b = 0; b <= a; b++) {
-          const v = cov[po + a * d + b]! / nk[c]! + (a === b ? regCovar : 0);
-          cov[po + a * d + b] = v;
-          cov[po + b * d + a] = v;
-        }
-      }
-    }
-  }
+  const delta = new Float64Array(d);
   const weights = new Float64Array(k);
-  for (let c = 0; c < k; c++) weights[c] = nk[c]! / n;
+  const tri = (d * (d + 1)) / 2;
+  const cov = new Float64Array(type === 'full' ? k * d * d : k * d);
+  for (let c = 0; c < k; c++) {
+    const nc = nk[c]! + 10 * EPS;
+    weights[c] = nc / n;
+    for (let j = 0; j < d; j++) {
+      delta[j] = s1[c * d + j]! / nc;
+      means[c * d + j] = ref[c * d + j]! + delta[j]!;
+    }
+    if (type === 'diag') {
+      for (let j = 0; j < d; j++) cov[c * d + j] = Math.max(0, s2[c * d + j]! / nc - delta[j]! * delta[j]!) + regCovar;
+      continue;
+    }
+    const po = c * d * d;
+    let q = c * tri;
+    for (let a = 0; a < d; a++) {
+      for (let b = 0; b <= a; b++) {
+        let v = s2[q++]! / nc - delta[a]! * delta[b]!;
+        if (a === b) v = Math.max(0, v) + regCovar;
+        cov[po + a * d + b] = v;
+        cov[po + b * d + a] = v;
+      }
+    }
+  }
   return { weights, means, cov };
 }
 
-function initialResp(x: Matrix, k: number, init: 'kmeans' | 'kmeans++', rng: Random): Float64Array {
-  let labels: Int32Array;
-  if (init === 'kmeans') {
-    labels = kmeans(x, { k, nInit: 1, seed: Math.floor(rng.next() * 2 ** 31) }).labels;
-  } else {
-    labels = assignNearest(x, kmeansPlusPlus(x, k, rng), k).labels;
+/** Adds r (x - ref) and r (x - ref)(x - ref)ᵀ of one row to component c's statistics (y: scratch of length d). */
+function accumulate(data: Float64Array, io: number, d: number, c: number, r: number, type: CovarianceType, ref: Float64Array, nk: Float64Array, s1: Float64Array, s2: Float64Array, y: Float64Array): void {
+  nk[c] += r;
+  const co = c * d;
+  for (let j = 0; j < d; j++) {
+    const v = data[io + j]! - ref[co + j]!;
+    y[j] = v;
+    s1[co + j] += r * v;
   }
-  const resp = new Float64Array(x.rows * k);
-  for (let i = 0; i < x.rows; i++) resp[i * k + labels[i]!] = 1;
-  return resp;
+  if (type === 'diag') {
+    for (let j = 0; j < d; j++) s2[co + j] += r * y[j]! * y[j]!;
+    return;
+  }
+  let q = (c * d * (d + 1)) / 2;
+  for (let a = 0; a < d; a++) {
+    const ra = r * y[a]!;
+    for (let b = 0; b <= a; b++) s2[q++] += ra * y[b]!;
+  }
+}
+
+/** M step from hard labels (the initialisation): exact means first, then statistics around them. */
+function mStepFromLabels(x: Matrix, labels: Int32Array, k: number, type: CovarianceType, regCovar: number): Params {
+  const { rows: n, cols: d, data } = x;
+  const nk = new Float64Array(k);
+  const ref = new Float64Array(k * d);
+  for (let i = 0; i < n; i++) {
+    const c = labels[i]!;
+    nk[c]++;
+    for (let j = 0; j < d; j++) ref[c * d + j] += data[i * d + j]!;
+  }
+  for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) ref[c * d + j] /= nk[c]! + 10 * EPS;
+  nk.fill(0);
+  const s1 = new Float64Array(k * d);
+  const s2 = new Float64Array(type === 'full' ? (k * d * (d + 1)) / 2 : k * d);
+  const y = new Float64Array(d);
+  for (let i = 0; i < n; i++) accumulate(data, i * d, d, labels[i]!, 1, type, ref, nk, s1, s2, y);
+  return paramsFromStats(n, d, k, type, regCovar, ref, nk, s1, s2);
+}
+
+/**
+ * One EM iteration in a single pass over the rows: each row's responsibilities under `params` (E step) go straight
+ * into the M step's statistics, so no n x k matrix is stored. Returns the mean log-likelihood under `params`
+ * (sklearn's lower bound) and the updated parameters.
+ */
+function emStep(x: Matrix, k: number, type: CovarianceType, regCovar: number, params: Params): { lowerBound: number; params: Params } {
+  const { rows: n, cols: d, data } = x;
+  const pr = computePrecision(k, d, type, params.cov, params.means);
+  const base = logProbBase(k, d, pr, params.weights);
+  const ref = params.means;
+  const nk = new Float64Array(k);
+  const s1 = new Float64Array(k * d);
+  const s2 = new Float64Array(type === 'full' ? (k * d * (d + 1)) / 2 : k * d);
+  const lp = new Float64Array(k);
+  const y = new Float64Array(d);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const io = i * d;
+    rowLogProb(data, io, d, k, type, pr, base, lp, 0);
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) if (lp[c]! > max) max = lp[c]!;
+    const cut = max - NEGLIGIBLE_LOG_RESP;
+    let s = 0;
+    for (let c = 0; c < k; c++) {
+      const v = lp[c]!;
+      if (v > cut) {
+        const e = Math.exp(v - max);
+        lp[c] = e;
+        s += e;
+      } else {
+        lp[c] = 0;
+      }
+    }
+    total += max + Math.log(s);
+    const inv = 1 / s;
+    for (let c = 0; c < k; c++) {
+      const e = lp[c]!;
+      if (e > 0) accumulate(data, io, d, c, e * inv, type, ref, nk, s1, s2, y);
+    }
+  }
+  return { lowerBound: total / n, params: paramsFromStats(n, d, k, type, regCovar, ref, nk, s1, s2) };
+}
+
+function initialLabels(x: Matrix, k: number, init: 'kmeans' | 'kmeans++', rng: Random): Int32Array {
+  if (init === 'kmeans') return kmeans(x, { k, nInit: 1, seed: Math.floor(rng.next() * 2 ** 31) }).labels;
+  return assignNearest(x, kmeansPlusPlus(x, k, rng), k).labels;
 }
 
 /** Gaussian mixture fitted by EM (scikit-learn GaussianMixture semantics), seeded and deterministic. */
 export class GaussianMixture {
   private readonly precision: Precision;
-  private readonly logWeights: Float64Array;
 
   private constructor(
     readonly k: number,
@@ -267,7 +322,6 @@ export class GaussianMixture {
     readonly lowerBound: number,
   ) {
     this.precision = computePrecision(k, dims, covariance, covariances, means);
-    this.logWeights = weights.map(Math.log);
   }
 
   static fit(x: Matrix, options: GaussianMixtureOptions): GaussianMixture {
@@ -277,26 +331,21 @@ export class GaussianMixture {
     if (x.rows < k) throw new InvalidInputError(`Gaussian mixture: k=${k} exceeds the number of rows (${x.rows})`);
     if (covariance !== 'full' && covariance !== 'diag') throw new InvalidInputError(`Gaussian mixture: unknown covariance '${String(covariance)}'`);
     if (!(regCovar >= 0)) throw new InvalidInputError(`Gaussian mixture: regCovar must be >= 0, got ${regCovar}`);
-    const n = x.rows;
     const d = x.cols;
     const rng = new Random(seed);
-    const logp = new Float64Array(n * k);
     let best: GaussianMixture | null = null;
     for (let run = 0; run < Math.max(1, nInit); run++) {
       const runRng = rng.fork();
-      const resp = initialResp(x, k, init, runRng);
-      let params = mStep(x, resp, k, covariance, regCovar);
+      let params = mStepFromLabels(x, initialLabels(x, k, init, runRng), k, covariance, regCovar);
       let lowerBound = -Infinity;
       let converged = false;
       let iterations = 0;
       for (let it = 1; it <= maxIter; it++) {
         iterations = it;
         const prev = lowerBound;
-        const pr = computePrecision(k, d, covariance, params.cov, params.means);
-        weightedLogProb(x, k, covariance, pr, params.weights.map(Math.log), logp);
-        lowerBound = normalizeLogRows(logp, n, k) / n;
-        for (let i = 0; i < logp.length; i++) resp[i] = Math.exp(logp[i]!);
-        params = mStep(x, resp, k, covariance, regCovar);
+        const step = emStep(x, k, covariance, regCovar, params);
+        lowerBound = step.lowerBound;
+        params = step.params;
         if (Math.abs(lowerBound - prev) < tol) {
           converged = true;
           break;
@@ -318,7 +367,7 @@ export class GaussianMixture {
   private logResp(x: Matrix): { logp: Float64Array; perSample: Float64Array } {
     this.check(x);
     const logp = new Float64Array(x.rows * this.k);
-    weightedLogProb(x, this.k, this.covariance, this.precision, this.logWeights, logp);
+    weightedLogProb(x, this.k, this.covariance, this.precision, this.weights, logp);
     const perSample = new Float64Array(x.rows);
     normalizeLogRows(logp, x.rows, this.k, perSample);
     return { logp, perSample };

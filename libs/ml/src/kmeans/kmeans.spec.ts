@@ -1,7 +1,8 @@
 import { InvalidInputError, fromRows } from '../core/matrix';
 import { adjustedRandIndex } from '../selection/ari';
 import { blobs } from './blobs.fixture';
-import { kmeans, kmeansPredict } from './kmeans';
+import { Random } from '../core/random';
+import { kmeans, kmeansPlusPlus, kmeansPredict, lloyd } from './kmeans';
 
 const centers = [
   [0, 0, 0],
@@ -10,7 +11,72 @@ const centers = [
   [0, 0, 10],
 ];
 
+/** Plain Lloyd (every distance every iteration), the reference for the bound-accelerated one. */
+function naiveLloyd(x: { rows: number; cols: number; data: Float64Array }, centers: Float64Array, k: number, maxIter: number, tolAbs: number) {
+  const { rows: n, cols: d, data } = x;
+  const labels = new Int32Array(n);
+  const assign = (): boolean => {
+    let changed = false;
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      let bd = Infinity;
+      for (let c = 0; c < k; c++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += (data[i * d + j]! - centers[c * d + j]!) ** 2;
+        if (s < bd) {
+          bd = s;
+          best = c;
+        }
+      }
+      if (labels[i] !== best) changed = true;
+      labels[i] = best;
+    }
+    return changed;
+  };
+  assign();
+  let iterations = 0;
+  for (let it = 0; it < maxIter; it++) {
+    iterations = it + 1;
+    if (it > 0 && !assign()) break;
+    const sums = new Float64Array(k * d);
+    const counts = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      counts[labels[i]!]++;
+      for (let j = 0; j < d; j++) sums[labels[i]! * d + j] += data[i * d + j]!;
+    }
+    let shift = 0;
+    for (let c = 0; c < k; c++) {
+      for (let j = 0; j < d; j++) {
+        const v = sums[c * d + j]! / counts[c]!;
+        shift += (v - centers[c * d + j]!) ** 2;
+        centers[c * d + j] = v;
+      }
+    }
+    if (shift <= tolAbs) {
+      assign();
+      break;
+    }
+  }
+  return { labels, iterations };
+}
+
 describe('kmeans', () => {
+  it('bound-accelerated Lloyd iterations equal plain Lloyd (labels, centres, iterations)', () => {
+    for (const seed of [1, 2, 3]) {
+      // overlapping blobs, so that many points change centre over many iterations
+      const { x } = blobs([[0, 0, 0], [2, 1, 0], [1, 2, 1], [3, 3, 3], [0, 3, 1], [2, -1, 2]], 80, 1.2, seed);
+      const start = kmeansPlusPlus(x, 6, new Random(seed));
+      const fastCentres = Float64Array.from(start);
+      const fast = lloyd(x, fastCentres, 6, 300, 0);
+      const plainCentres = Float64Array.from(start);
+      const plain = naiveLloyd(x, plainCentres, 6, 300, 0);
+      expect(fast.iterations).toBe(plain.iterations);
+      expect(fast.iterations).toBeGreaterThan(3);
+      expect(Array.from(fast.labels)).toEqual(Array.from(plain.labels));
+      expect(Array.from(fastCentres)).toEqual(Array.from(plainCentres));
+    }
+  });
+
   it('recovers well separated blobs', () => {
     const { x, labels } = blobs(centers, 60, 1, 7);
     const r = kmeans(x, { k: 4, seed: 1 });

@@ -117,20 +117,67 @@ function meanVariance(x: Matrix): number {
   return total / d;
 }
 
-/** Lloyd iterations from given centres (modified in place). Empty clusters are re-seeded at the worst-fitted point. */
+/**
+ * Lloyd iterations from given centres (modified in place), accelerated with Hamerly's bounds: per point an upper
+ * bound on the distance to its centre and a lower bound on the distance to every other centre, both moved by how
+ * far the centres moved. A point whose bounds cannot have crossed (upper <= max(lower, half the distance from its
+ * centre to the nearest other centre)) keeps its centre without computing any distance, so after the first few
+ * iterations most points cost O(1). The assignments are Lloyd's (up to exact ties), and so is the result.
+ * Stops when no label changes or the centres moved by at most tolAbs (squared, summed). Empty clusters are
+ * re-seeded at the point farthest from its centre.
+ */
 export function lloyd(x: Matrix, centers: Float64Array, k: number, maxIter: number, tolAbs: number) {
   const { rows: n, cols: d, data } = x;
   const labels = new Int32Array(n);
-  const dist2 = new Float64Array(n);
+  const upper = new Float64Array(n);
+  const lower = new Float64Array(n);
   const sums = new Float64Array(k * d);
   const counts = new Float64Array(k);
+  const half = new Float64Array(k);
+  const moved = new Float64Array(k);
+  /** Exact nearest and second-nearest centre of point i: sets labels, upper and lower. */
+  const scan = (i: number): void => {
+    let b1 = Infinity;
+    let b2 = Infinity;
+    let bl = 0;
+    for (let c = 0; c < k; c++) {
+      const dd = sqDist(data, i * d, centers, c * d, d);
+      if (dd < b1) {
+        b2 = b1;
+        b1 = dd;
+        bl = c;
+      } else if (dd < b2) {
+        b2 = dd;
+      }
+    }
+    labels[i] = bl;
+    upper[i] = Math.sqrt(b1);
+    lower[i] = Math.sqrt(b2);
+  };
+  for (let i = 0; i < n; i++) scan(i);
   let iterations = 0;
-  let prev: Int32Array | null = null;
+  let converged = false;
   for (let it = 0; it < maxIter; it++) {
     iterations = it + 1;
-    assignNearest(x, centers, k, labels, dist2);
-    if (prev && prev.every((v, i) => v === labels[i])) break;
-    prev = Int32Array.from(labels);
+    if (it > 0) {
+      // assignment step, skipping points whose bounds prove their centre is still the nearest
+      for (let c = 0; c < k; c++) {
+        let m = Infinity;
+        for (let o = 0; o < k; o++) if (o !== c) m = Math.min(m, sqDist(centers, c * d, centers, o * d, d));
+        half[c] = Math.sqrt(m) / 2;
+      }
+      let changed = 0;
+      for (let i = 0; i < n; i++) {
+        const a = labels[i]!;
+        const bound = Math.max(half[a]!, lower[i]!);
+        if (upper[i]! <= bound) continue;
+        upper[i] = Math.sqrt(sqDist(data, i * d, centers, a * d, d));
+        if (upper[i]! <= bound) continue;
+        scan(i);
+        if (labels[i] !== a) changed++;
+      }
+      if (changed === 0) break;
+    }
     sums.fill(0);
     counts.fill(0);
     for (let i = 0; i < n; i++) {
@@ -138,32 +185,58 @@ export function lloyd(x: Matrix, centers: Float64Array, k: number, maxIter: numb
       counts[c]++;
       for (let j = 0; j < d; j++) sums[c * d + j] += data[i * d + j]!;
     }
+    let far2: Float64Array | null = null;
     for (let c = 0; c < k; c++) {
       if (counts[c] === 0) {
-        // relocate to the point farthest from its centre
+        // relocate to the point farthest from its centre (exact distances: the bounds are only bounds); a point
+        // taken once is not taken again
+        if (!far2) {
+          far2 = new Float64Array(n);
+          for (let i = 0; i < n; i++) far2[i] = sqDist(data, i * d, centers, labels[i]! * d, d);
+        }
         let far = 0;
-        for (let i = 1; i < n; i++) if (dist2[i]! > dist2[far]!) far = i;
-        dist2[far] = 0;
+        for (let i = 1; i < n; i++) if (far2[i]! > far2[far]!) far = i;
+        far2[far] = 0;
         for (let j = 0; j < d; j++) sums[c * d + j] = data[far * d + j]!;
         counts[c] = 1;
       }
     }
     let shift = 0;
+    let maxMove = 0;
+    let maxAt = 0;
+    let secondMove = 0;
     for (let c = 0; c < k; c++) {
+      let m = 0;
       for (let j = 0; j < d; j++) {
         const v = sums[c * d + j]! / counts[c]!;
-        shift += (v - centers[c * d + j]!) ** 2;
+        m += (v - centers[c * d + j]!) ** 2;
         centers[c * d + j] = v;
       }
+      shift += m;
+      moved[c] = Math.sqrt(m);
+      if (moved[c]! > maxMove) {
+        secondMove = maxMove;
+        maxMove = moved[c]!;
+        maxAt = c;
+      } else if (moved[c]! > secondMove) {
+        secondMove = moved[c]!;
+      }
+    }
+    // bounds follow the centres: the own centre moved by moved[a], any other by at most the largest other move
+    for (let i = 0; i < n; i++) {
+      const a = labels[i]!;
+      upper[i] += moved[a]!;
+      lower[i] -= a === maxAt ? secondMove : maxMove;
     }
     if (shift <= tolAbs) {
-      assignNearest(x, centers, k, labels, dist2);
+      converged = true;
       break;
     }
   }
-  if (iterations === maxIter) assignNearest(x, centers, k, labels, dist2);
+  // final labels against the final centres (a no-op when the last assignment step changed nothing)
+  if (converged || iterations === maxIter) for (let i = 0; i < n; i++) scan(i);
   let inertia = 0;
-  for (let i = 0; i < n; i++) inertia += dist2[i]!;
+  for (let i = 0; i < n; i++) inertia += sqDist(data, i * d, centers, labels[i]! * d, d);
   return { labels, inertia, iterations };
 }
 

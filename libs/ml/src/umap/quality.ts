@@ -55,10 +55,19 @@ function topK(dist: Float64Array, self: number, k: number, out: Int32Array): voi
 
 /** Trustworthiness and kNN preservation of embedding y for data x (euclidean in both), exact or on a sample. */
 export function embeddingQuality(x: Matrix, y: Matrix, options: QualityOptions = {}): EmbeddingQuality {
-  const { k = 15, sampleSize, seed = 0 } = options;
   assertFinite(x, 'quality: data');
+  if (y.rows !== x.rows) throw new InvalidInputError(`quality: data has ${x.rows} rows, embedding ${y.rows}`);
+  return embeddingQualityFrom(x.rows, (i, out) => distancesFrom(x, i, out), y, options);
+}
+
+/**
+ * Trustworthiness and kNN preservation of embedding y (euclidean) against any original geometry of its n rows:
+ * `originalFrom(i, out)` fills out[j] with the original distance from row i to every row j (e.g. leaf-space
+ * distances of a random-forest embedding, see LeafIndex.distancesFrom). Exact or on a sample of rows.
+ */
+export function embeddingQualityFrom(n: number, originalFrom: (i: number, out: Float64Array) => void, y: Matrix, options: QualityOptions = {}): EmbeddingQuality {
+  const { k = 15, sampleSize, seed = 0 } = options;
   assertFinite(y, 'quality: embedding');
-  const n = x.rows;
   if (y.rows !== n) throw new InvalidInputError(`quality: data has ${n} rows, embedding ${y.rows}`);
   if (!Number.isInteger(k) || k < 1 || k >= n / 2) throw new InvalidInputError(`quality: k must be an integer in [1, n/2), got ${k} for n=${n}`);
   let points: Int32Array;
@@ -83,7 +92,7 @@ export function embeddingQuality(x: Matrix, y: Matrix, options: QualityOptions =
   let penalty = 0;
   let shared = 0;
   for (const i of points) {
-    distancesFrom(x, i, dx);
+    originalFrom(i, dx);
     distancesFrom(y, i, dy);
     topK(dx, i, k, nx);
     topK(dy, i, k, ny);

@@ -8,7 +8,7 @@ import { silhouetteScore } from '../silhouette/silhouette';
 import { findAbParams } from './ab-params';
 import { bfsOrder, connectedComponents, fuzzySimplicialSet, permuteGraph, smoothKnnDist } from './fuzzy-set';
 import { exactKnn, nnDescentKnn } from './knn-search';
-import { embeddingQuality } from './quality';
+import { embeddingQuality, embeddingQualityFrom } from './quality';
 import { spectralLayout } from './spectral';
 import { umap } from './umap';
 
@@ -231,5 +231,24 @@ describe('embedding quality', () => {
     const sampled = embeddingQuality(x, y, { k, sampleSize: 60, seed: 1 });
     expect(sampled.evaluated).toBe(60);
     expect(Math.abs(sampled.trustworthiness - q.trustworthiness)).toBeLessThan(0.05);
+  });
+
+  it('takes any original geometry through a distance callback (same figures as the euclidean one)', () => {
+    const { x } = blobs(centers(3, 5, 4, 8), 30, 1, 9);
+    const rng = new Random(3);
+    const y: Matrix = { rows: x.rows, cols: 2, data: new Float64Array(x.rows * 2).map(() => rng.normal()) };
+    const viaCallback = embeddingQualityFrom(
+      x.rows,
+      (i, out) => {
+        for (let j = 0; j < x.rows; j++) {
+          let s = 0;
+          for (let t = 0; t < x.cols; t++) s += (x.data[i * x.cols + t]! - x.data[j * x.cols + t]!) ** 2;
+          out[j] = Math.sqrt(s); // a monotone transform of the squared distance: same ranks
+        }
+      },
+      y,
+      { k: 5 },
+    );
+    expect(viaCallback).toEqual(embeddingQuality(x, y, { k: 5 }));
   });
 });
