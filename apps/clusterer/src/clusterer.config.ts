@@ -19,6 +19,13 @@ export const clustererConfigSchema = z.object({
   CLUSTERER_DRIFT_CHECK_MS: env.int(3_600_000, { min: 1_000 }),
   /** How often the changed-customers feed is polled for incremental assignment. */
   CLUSTERER_POLL_MS: env.int(200, { min: 10 }),
+  /**
+   * The feed is read from this long before its cursor: changes committed out of time-stamp order (several
+   * features consumers, or partitions consumed concurrently) within this window are still assigned.
+   */
+  CLUSTERER_FEED_GRACE_MS: env.int(2_000, { min: 0 }),
+  /** The feed cursor is saved at most this often (a crash re-assigns at most this much of the feed, idempotently). */
+  CLUSTERER_CURSOR_SAVE_MS: env.int(1_000, { min: 0 }),
   /** At most this many changed customers per incremental batch. */
   CLUSTERER_POLL_LIMIT: env.int(20_000, { min: 1 }),
   /** Fewer customers than this: no fit (the model would be meaningless). */

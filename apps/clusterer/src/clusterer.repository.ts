@@ -26,6 +26,16 @@ export function isoTime(ch: string): string {
 
 export type { HistoryRow, MembershipReason, ModelRow, ModelStatus, ModelTrigger, SegmentRow } from '@insiders/storage';
 
+/** One entry of the changed-customers feed. */
+export interface ChangedCustomer {
+  /** customer_activity key: the customer id, or `invoice:<no>` for lines without one. */
+  key: string;
+  /** When its features last changed (DateTime64(6) text, UTC). */
+  changedAt: string;
+  /** The customer id the features are read under (a synthetic id for anonymous keys), null if the policy drops it. */
+  customerId: string | null;
+}
+
 export interface StagedMembership {
   model_version: number;
   customer_id: string;
@@ -121,30 +131,32 @@ export class ClustererRepository {
   }
 
   /**
-   * The changed-customers feed: customer keys whose features changed after `since` (exclusive; DateTime64(6) text),
-   * oldest first, with anonymous keys (`invoice:<no>`) mapped to the policy's synthetic ids.
+   * The changed-customers feed: customer keys whose features changed after `since` (exclusive; DateTime64(6)
+   * text), oldest first, each with its change time and its customer id (anonymous keys `invoice:<no>` mapped to the
+   * policy's synthetic ids; keys the policy drops have none). The WHERE on last_changed_at before grouping is the
+   * same as comparing each key's max (a key changed after `since` has a row after it) but folds only the recent
+   * rows, not every customer: the cost follows the changes, not the customer count.
    */
-  async changedSince(policy: CleaningPolicy, since: string, limit: number): Promise<{ customerIds: string[]; keys: number; last: string | null }> {
+  async changedSince(policy: CleaningPolicy, since: string, limit: number): Promise<ChangedCustomer[]> {
     const rs = await this.client.query({
       query: `SELECT customer_key, toString(max(last_changed_at)) AS changed_at FROM customer_activity
-              GROUP BY customer_key HAVING max(last_changed_at) > toDateTime64(${sqlString(since)}, 6, 'UTC')
-              ORDER BY changed_at, customer_key LIMIT ${Math.trunc(limit)}`,
+              WHERE last_changed_at > toDateTime64(${sqlString(since)}, 6, 'UTC')
+              GROUP BY customer_key ORDER BY changed_at, customer_key LIMIT ${Math.trunc(limit)}`,
       format: 'JSONCompactEachRow',
       clickhouse_settings: BIG,
     });
     const rows = await rs.json<[string, string]>();
-    if (rows.length === 0) return { customerIds: [], keys: 0, last: null };
     const anonymous = rows.filter(([k]) => k.startsWith('invoice:')).map(([k]) => k);
-    const ids = rows.filter(([k]) => !k.startsWith('invoice:')).map(([k]) => k);
+    const synthetic = new Map<string, string>();
     if (anonymous.length && policy.missingCustomers === 'synthesize') {
       const srs = await this.client.query({
-        query: `SELECT synthetic_id FROM (${syntheticIdsSql(policy)}) WHERE customer_key IN ${sqlStringList(anonymous)}`,
+        query: `SELECT customer_key, synthetic_id FROM (${syntheticIdsSql(policy)}) WHERE customer_key IN ${sqlStringList(anonymous)}`,
         format: 'JSONCompactEachRow',
         clickhouse_settings: BIG,
       });
-      ids.push(...(await srs.json<[string]>()).map((r) => r[0]));
+      for (const [key, id] of await srs.json<[string, string]>()) synthetic.set(key, id);
     }
-    return { customerIds: ids, keys: rows.length, last: rows[rows.length - 1]![1] };
+    return rows.map(([key, changedAt]) => ({ key, changedAt, customerId: key.startsWith('invoice:') ? (synthetic.get(key) ?? null) : key }));
   }
 
   /** Latest change time in the feed (DateTime64(6) text), or null when nothing was ever recorded. */
@@ -280,6 +292,25 @@ export class ClustererRepository {
       clickhouse_settings: BIG,
     });
     return new Set((await rs.json<[string]>()).map((r) => r[0]));
+  }
+
+  /**
+   * Which of the (customer, at) pairs already have a history row of this model version and reason, as
+   * `customer|at` keys (`at` as DateTime64(3) text): a pass repeated after a crash writes only the missing ones.
+   * A primary-key range (history is ordered by at, customer).
+   */
+  async existingHistory(version: number, reason: MembershipReason, rows: readonly { customerId: string; at: string }[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const ats = rows.map((r) => r.at).sort();
+    const rs = await this.client.query({
+      query: `SELECT customer_id, toString(at) FROM membership_history
+              WHERE at BETWEEN toDateTime64(${sqlString(ats[0]!)}, 3, 'UTC') AND toDateTime64(${sqlString(ats[ats.length - 1]!)}, 3, 'UTC')
+                AND customer_id IN ${sqlStringList([...new Set(rows.map((r) => r.customerId))])}
+                AND model_version = ${Math.trunc(version)} AND reason = ${sqlString(reason)}`,
+      format: 'JSONCompactEachRow',
+      clickhouse_settings: BIG,
+    });
+    return new Set((await rs.json<[string, string]>()).map(([c, at]) => `${c}|${at}`));
   }
 
   /** Removes backfilled history in [fromDay, toDay] so a backfill can be re-run. */

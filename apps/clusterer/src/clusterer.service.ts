@@ -4,7 +4,7 @@ import { ClustererRepository, type ModelTrigger } from './clusterer.repository';
 import { CLUSTERER_CONFIG } from './clusterer.tokens';
 import type { ClustererConfig } from './clusterer.config';
 import { SegmentChangePublisher } from './segment-change.publisher';
-import { AssignChangedCustomersUseCase, type AssignChangedResult } from './use-cases/assign-changed.use-case';
+import { AssignChangedCustomersUseCase, type AssignChangedResult, type FeaturesChanged } from './use-cases/assign-changed.use-case';
 import { CheckDriftUseCase } from './use-cases/check-drift.use-case';
 import { RecoverUseCase } from './use-cases/recover.use-case';
 import { RefitUseCase, type RefitResult } from './use-cases/refit.use-case';
@@ -12,6 +12,8 @@ import { RefitUseCase, type RefitResult } from './use-cases/refit.use-case';
 /** No active model yet: wait until the changed-customers feed has been quiet this long (e.g. a replay settled). */
 const INITIAL_QUIET_MS = 3_000;
 const INITIAL_RETRY_MS = 30_000;
+/** Refit triggers are checked at most this often (and at least every CLUSTERER_POLL_MS when that is longer). */
+const REFIT_CHECK_MS = 1_000;
 
 /**
  * The clusterer's lifecycle and scheduler. At start: crash recovery, then (with CLUSTERER_SCHEDULER) one loop that
@@ -27,7 +29,9 @@ export class ClustererService implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger(ClustererService.name);
   private stopped = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private wakeLoop: (() => void) | null = null;
+  private wakeRequested = false;
+  private lastRefitCheck = 0;
   private refitting: Promise<RefitResult> | null = null;
   private lastRefitAt = Date.now();
   private changedSinceRefit = 0;
@@ -35,6 +39,7 @@ export class ClustererService implements OnApplicationBootstrap, OnApplicationSh
   private lastInitialAttempt = 0;
   private lastFeedHead: string | null = null;
   private feedQuietSince = Date.now();
+  private readonly passListeners = new Set<(result: AssignChangedResult) => void>();
 
   constructor(
     @Inject(CLUSTERER_CONFIG) private readonly config: ClustererConfig,
@@ -51,13 +56,36 @@ export class ClustererService implements OnApplicationBootstrap, OnApplicationSh
     await this.recover.execute();
     const active = await this.repository.activeModel();
     if (active) this.lastRefitAt = Date.parse(`${active.created_at.replace(' ', 'T')}Z`);
-    if (this.config.CLUSTERER_SCHEDULER) this.loop = this.run();
+    if (this.config.CLUSTERER_SCHEDULER) this.startLoop();
+  }
+
+  /** Starts the scheduler loop (at bootstrap with CLUSTERER_SCHEDULER; benchmarks start it after a first refit). */
+  startLoop(): void {
+    this.loop ??= this.run();
+  }
+
+  /**
+   * Changes are waiting in the features feed (an in-process notification from the features service): the loop
+   * polls at once instead of at the next CLUSTERER_POLL_MS tick, and with the changed keys it needs not even read
+   * the feed table for them.
+   */
+  wake(change?: FeaturesChanged): void {
+    if (change) this.assignChanged.announce(change);
+    this.wakeRequested = true;
+    this.wakeLoop?.();
+  }
+
+  /** Calls `listener` after every incremental pass that assigned customers (metrics, benchmarks). */
+  onPass(listener: (result: AssignChangedResult) => void): () => void {
+    this.passListeners.add(listener);
+    return () => this.passListeners.delete(listener);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.wakeLoop?.();
     await this.loop;
+    await this.assignChanged.flush().catch((e: unknown) => this.logger.warn(`feed cursor not saved: ${e instanceof Error ? e.message : String(e)}`));
     await this.refitting?.catch(() => undefined);
   }
 
@@ -98,20 +126,35 @@ export class ClustererService implements OnApplicationBootstrap, OnApplicationSh
     while (!this.stopped) {
       let busy = false;
       try {
-        busy = (await this.assignChangedNow()).customers > 0;
-        await this.maybeRefit();
+        this.wakeRequested = false; // the pass below reads the feed: it sees whatever a wake announced so far
+        const result = await this.assignChangedNow();
+        busy = (result.feedRows ?? result.customers) > 0;
+        if (busy) for (const listener of this.passListeners) listener(result);
+        // the refit decision costs queries of its own: not on every pass of a busy feed
+        if (Date.now() - this.lastRefitCheck >= Math.max(this.config.CLUSTERER_POLL_MS, REFIT_CHECK_MS)) {
+          this.lastRefitCheck = Date.now();
+          await this.maybeRefit();
+        }
       } catch (e) {
         this.logger.error(`clusterer loop: ${e instanceof Error ? e.message : String(e)}`);
       }
       if (busy) continue; // more changes may be waiting: poll again at once
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.config.CLUSTERER_POLL_MS);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.sleep(this.config.CLUSTERER_POLL_MS);
     }
+  }
+
+  /** Waits `ms`, or less when woken (or when a wake arrived during the last pass). */
+  private sleep(ms: number): Promise<void> {
+    if (this.wakeRequested || this.stopped) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakeLoop = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeLoop = done;
+    });
   }
 
   private async maybeRefit(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { policyPreset } from '@insiders/features-core';
-import { buildSegmentChangeEvents, diffMemberships, type Membership } from '@insiders/segments';
+import { buildSegmentChangeEvents, diffMemberships, type Membership, type MembershipChange } from '@insiders/segments';
 import { ClustererRepository, chTime, isoTime, type HistoryRow } from '../clusterer.repository';
 import { CLUSTERER_CONFIG } from '../clusterer.tokens';
 import type { ClustererConfig } from '../clusterer.config';
@@ -12,23 +12,44 @@ import { ActiveModelCache } from '../model/active-model.cache';
 import { SegmentChangePublisher } from '../segment-change.publisher';
 import { historyRow } from '../domain/history.rows';
 
+/** The features writer's in-process notification (apps/features FeatureChange, by shape: apps do not import each other). */
+export interface FeaturesChanged {
+  customerKeys: readonly string[];
+  atMs: number;
+}
+
 export interface AssignChangedResult {
   customers: number;
   changes: number;
+  /** Feed entries the pass consumed (customers plus keys the policy drops); 0 when the feed had nothing new. */
+  feedRows?: number;
   cursor: string | null;
-  /** Milliseconds per step of the pass (feed, features, assign, diff, publish, store). */
+  /** Milliseconds per step of the pass (feed, features, assign, publish, store). */
   timings?: Record<string, number>;
+  /** Customers re-assigned by the pass (benchmarks attribute per-customer latency with it). */
+  customerIds?: string[];
+  /** Wall clock (Date.now()) at the start of the pass and at the end of each step. */
+  marks?: Record<string, number>;
 }
 
 /**
  * Between refits: customers whose features changed since the feed cursor (and new customers) are placed with the
- * active model; exactly those whose segment or Insider flag changed are published, appended to the history
- * (reason `incremental`) and rewritten in memberships; then the cursor advances. A crash before the cursor is saved
- * repeats the batch (idempotent apart from repeated events, which carry the same event id).
+ * active model; exactly those whose segment or Insider flag changed are published, then appended to the history
+ * (reason `incremental`, business time = the customer's change time) and rewritten in memberships; then the cursor
+ * advances. Events go out before the store so that their latency does not include it.
+ *
+ * Crash safety: the cursor is saved only after the store, so a crash anywhere in a pass repeats it at the next start
+ * (FeedCursor: at most CLUSTERER_CURSOR_SAVE_MS plus the grace window of the feed). The repeated pass diffs against
+ * memberships that may or may not hold its result: events are published again with the same event ids
+ * (at-least-once), and history rows that a crashed pass already wrote are found by (customer, time, model, reason)
+ * and not written twice, for every change up to the feed head seen at start (the only ones a previous process can
+ * have handled).
  */
 @Injectable()
 export class AssignChangedCustomersUseCase {
   private readonly logger = new Logger(AssignChangedCustomersUseCase.name);
+  /** Changes up to this feed time may have been handled by a crashed process (undefined: not read yet). */
+  private recoveryHorizon: string | null | undefined = undefined;
 
   constructor(
     @Inject(CLUSTERER_CONFIG) private readonly config: ClustererConfig,
@@ -43,40 +64,56 @@ export class AssignChangedCustomersUseCase {
     return this.lock.run(() => this.pass());
   }
 
+  /** Customers this process's features writer just committed to the feed (see FeedCursor.announce). */
+  announce(change: FeaturesChanged): void {
+    this.cursor.announce(change.customerKeys, change.atMs);
+  }
+
+  /** Saves the feed cursor if it moved since its last save (shutdown). */
+  async flush(): Promise<void> {
+    await this.lock.run(() => this.cursor.flush());
+  }
+
   private async pass(): Promise<AssignChangedResult> {
     const model = await this.cache.get();
     if (!model) return { customers: 0, changes: 0, cursor: null };
     const policy = policyPreset(this.config.FEATURE_POLICY);
     const timings: Record<string, number> = {};
+    const marks: Record<string, number> = { start: Date.now() };
     let t = performance.now();
     const lap = (step: string): void => {
       const now = performance.now();
       timings[step] = Math.round(now - t);
+      marks[step] = Date.now();
       t = now;
     };
-    const cursor = await this.cursor.get();
-    const feed = await this.repository.changedSince(policy, cursor, this.config.CLUSTERER_POLL_LIMIT);
-    if (feed.keys === 0 || !feed.last) return { customers: 0, changes: 0, cursor };
+    if (this.recoveryHorizon === undefined) this.recoveryHorizon = await this.repository.feedHead();
+    const feed = await this.cursor.next((since, limit) => this.repository.changedSince(policy, since, limit), this.config.CLUSTERER_POLL_LIMIT);
+    if (feed.length === 0) return { customers: 0, changes: 0, feedRows: 0, cursor: await this.cursor.get() };
     lap('feed');
-    const features = await this.repository.readFeatures(policy, { customerIds: feed.customerIds });
+    const changedAt = new Map<string, string>();
+    for (const r of feed) if (r.customerId !== null) changedAt.set(r.customerId, r.changedAt);
+    const ids = [...changedAt.keys()];
+    // independent reads: the changed customers' features and their current memberships
+    const [features, current] = await Promise.all([this.repository.readFeatures(policy, { customerIds: ids }), this.repository.currentMemberships(ids)]);
     lap('features');
     const prepared = prepareFeatures(features, model.bundle.featureSet);
     const assigned = assignWithModel(model.bundle, model.handle, prepared);
     lap('assign');
     const version = model.row.version;
-    const current = await this.repository.currentMemberships(prepared.customerIds);
-    lap('current');
     const next = new Map<string, Membership>(assigned.map((a) => [a.customerId, { segmentId: a.segmentId, isInsider: a.isInsider, modelVersion: version }]));
     const changes = diffMemberships(current, next, { complete: false });
-    const at = isoTime(feed.last);
     const now = Date.now();
+    const at = (c: MembershipChange): string => isoTime(changedAt.get(c.customerId)!);
     if (changes.length) {
       const segments = new Map(model.bundle.segments.map((s) => [s.id, { name: s.name, insiders: s.isInsiders }]));
-      const events = buildSegmentChangeEvents(changes, { modelVersion: version, reason: 'incremental', at, emittedAt: new Date(now).toISOString(), segments });
+      const emittedAt = new Date(now).toISOString();
+      const events = [...groupBy(changes, at)].flatMap(([time, group]) =>
+        buildSegmentChangeEvents(group, { modelVersion: version, reason: 'incremental', at: time, emittedAt, segments }),
+      );
       await this.publisher.publish(events);
-      const history: HistoryRow[] = changes.map((c) => historyRow(c, { at, recordedAt: now, modelVersion: version, reason: 'incremental' }));
       lap('publish');
-      await this.repository.writeHistory(history);
+      await this.repository.writeHistory(await this.notYetRecorded(changes.map((c) => historyRow(c, { at: at(c), recordedAt: now, modelVersion: version, reason: 'incremental' }))));
     }
     await this.repository.writeMemberships(
       assigned.map((a) => ({
@@ -91,9 +128,32 @@ export class AssignChangedCustomersUseCase {
         updated_at: chTime(now),
       })),
     );
-    await this.cursor.advance(feed.last);
+    await this.cursor.advance(feed);
+    const cursor = await this.cursor.get();
+    if (this.recoveryHorizon !== null && cursor > this.recoveryHorizon) this.recoveryHorizon = null;
     lap('store');
     if (changes.length) this.logger.debug(`incremental: ${assigned.length} customers re-assigned, ${changes.length} changes, ${JSON.stringify(timings)}`);
-    return { customers: assigned.length, changes: changes.length, cursor: feed.last, timings };
+    return { customers: assigned.length, changes: changes.length, feedRows: feed.length, cursor, timings, customerIds: prepared.customerIds, marks };
   }
+
+  /** Drops the rows a crashed process already wrote (only changes up to the feed head seen at start can be repeats). */
+  private async notYetRecorded(rows: HistoryRow[]): Promise<HistoryRow[]> {
+    const horizon = this.recoveryHorizon ? chTime(isoTime(this.recoveryHorizon)) : null;
+    const suspects = horizon ? rows.filter((r) => r.at <= horizon) : [];
+    if (suspects.length === 0) return rows;
+    const existing = await this.repository.existingHistory(suspects[0]!.model_version, 'incremental', suspects.map((r) => ({ customerId: r.customer_id, at: r.at })));
+    if (existing.size) this.logger.warn(`incremental: ${existing.size} history rows were already written by an interrupted pass; not written again`);
+    return rows.filter((r) => !existing.has(`${r.customer_id}|${r.at}`));
+  }
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = out.get(k);
+    if (group) group.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
 }
