@@ -20,6 +20,7 @@ import { replayFile } from '../apps/ingest/src/replay/replay-file';
  * (INGEST_KAFKA_COMPRESSION, INGEST_PUBLISH_CHUNK, INGEST_PUBLISH_IN_FLIGHT).
  *
  *   node -r @swc-node/register bench/ingest.ts [--runs 3] [--file data/Ecommerce.csv.gz] [--only parse,memory,kafka]
+ *        [--no-worker]   read and encode the CSV in the main thread (replayFile's `worker: false`)
  */
 const ROOT = join(__dirname, '..');
 
@@ -65,7 +66,7 @@ async function parseOnly(file: string): Promise<{ rows: number; ms: number }> {
 async function throughBus(file: string, bus: EventBus, config: IngestConfig): Promise<{ rows: number; ms: number }> {
   const publisher = new InvoiceLinePublisher(bus, config);
   await publisher.ensureTopics();
-  const result = await replayFile(file, publisher);
+  const result = await replayFile(file, publisher, { worker: !process.argv.includes('--no-worker') });
   if (result.accepted + result.deadLettered !== result.rows) throw new Error('counts do not add up');
   return { rows: result.rows, ms: result.elapsedMs };
 }

@@ -1,5 +1,6 @@
 import { DeadLetterRecord, encodeInvoiceLine, InvoiceLineEvent, invoiceLineKey } from '@insiders/events';
 import { EventBus, OutgoingMessage, Topics } from '@insiders/messaging';
+import { MessagePacker, PackedMessages, unpackMessages } from './packed-messages';
 
 export interface PublishCounts {
   /** Events acknowledged by the bus on the invoice-lines topic. */
@@ -45,6 +46,26 @@ export class PublishStream {
   addDeadLetter(record: DeadLetterRecord): void {
     this.deadLetters.push({ key: record.source, value: JSON.stringify(record) });
     if (this.deadLetters.length >= this.options.chunkSize) this.send('deadLettered');
+  }
+
+  /**
+   * Adds already encoded messages `from..to` (events or dead-letter records, e.g. from the replay's worker
+   * thread), in order after everything added before.
+   */
+  addPacked(kind: 'accepted' | 'deadLettered', packed: PackedMessages, from = 0, to = packed.keys.length): void {
+    while (from < to) {
+      const pending = kind === 'accepted' ? this.events : this.deadLetters;
+      const take = Math.min(to - from, this.options.chunkSize - pending.length);
+      const messages = unpackMessages(packed, from, from + take);
+      if (pending.length === 0) {
+        if (kind === 'accepted') this.events = messages;
+        else this.deadLetters = messages;
+      } else {
+        for (const m of messages) pending.push(m);
+      }
+      from += take;
+      if ((kind === 'accepted' ? this.events : this.deadLetters).length >= this.options.chunkSize) this.send(kind);
+    }
   }
 
   /** Resolves when fewer than `maxInFlight` publishes are unacknowledged; rejects if one failed. */
@@ -95,17 +116,12 @@ export class PublishStream {
 
 /**
  * Encodes a chunk's string values into one buffer and hands out views of it: one UTF-8 write instead of a small
- * allocation per message, and both buses take Buffers as they are (no per-message conversion).
+ * allocation per message, and both buses take Buffers as they are (no per-message conversion). Messages that are
+ * Buffers already (`addPacked`) are kept.
  */
 function toBuffers(messages: OutgoingMessage[]): OutgoingMessage[] {
-  let joined = '';
-  for (const m of messages) joined += m.value as string;
-  const buffer = Buffer.from(joined);
-  let at = 0;
-  for (const m of messages) {
-    const length = Buffer.byteLength(m.value as string);
-    m.value = buffer.subarray(at, at + length);
-    at += length;
-  }
-  return messages;
+  if (messages.some((m) => typeof m.value !== 'string')) return messages;
+  const packer = new MessagePacker();
+  for (const m of messages) packer.add(m.key, m.value as string);
+  return unpackMessages(packer.pack());
 }

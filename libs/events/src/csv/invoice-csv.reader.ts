@@ -37,7 +37,10 @@ export interface InvoiceCsvOptions {
   format?: InvoiceCsvFormat | 'auto';
   /** Used for event ids (`<sourceName>:<line>`) and `source` (`replay:<sourceName>`). Default: file name without `.gz`. */
   sourceName?: string;
-  /** Read size in bytes (default 1 MiB). */
+  /**
+   * Read size in bytes (default 64 KiB). Also the size of a batch: small batches keep few rows alive at a time,
+   * which makes young-generation GC cheap (1 MiB batches made a replay's reading and encoding 3× slower).
+   */
   chunkBytes?: number;
 }
 
@@ -117,7 +120,7 @@ export class InvoiceCsvReader implements AsyncIterable<CsvRow> {
   }
 
   async *batches(): AsyncGenerator<CsvRow[]> {
-    const chunkBytes = this.options.chunkBytes ?? 1 << 20;
+    const chunkBytes = this.options.chunkBytes ?? 1 << 16;
     const handle = await fsp.open(this.path, 'r');
     let head: Buffer;
     try {
