@@ -1,8 +1,13 @@
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { InvoiceLineEvent } from '@insiders/events';
 import { loadMigrations, runMigrations } from '@insiders/storage';
 import {
+  anonymousKeysInOrderSql,
+  anonymousNumberingVersionSql,
+  customerStatesSelectSql,
   dayStatesSelectSql,
+  readCurrentSql,
+  visitCurrentAggregates,
   policyStateKey,
   readAggregatesSql,
   sqlString,
@@ -12,6 +17,7 @@ import {
   type CleaningPolicy,
   type CustomerAggregate,
 } from '@insiders/features-core';
+import { FeatureChangeNotifier } from './changes/feature-changes.notifier';
 
 /** A batch of valid, not yet stored invoice lines with the ingest metadata invoice_lines keeps. */
 export interface LinesInsert {
@@ -72,6 +78,9 @@ export function chTime(ms: number): string {
  * (first seen / last changed) table and feature reads.
  */
 export class FeaturesRepository {
+  /** Announces every committed `markChanged` in this process (see FeatureChangeNotifier). */
+  readonly changes = new FeatureChangeNotifier();
+
   constructor(private readonly client: ClickHouseClient) {}
 
   /** Applies the features migrations (01xx raw, 02xx states); idempotent. */
@@ -152,6 +161,7 @@ export class FeaturesRepository {
       })),
       format: 'JSONEachRow',
     });
+    this.changes.notify({ customerKeys, atMs });
   }
 
   /**
@@ -159,17 +169,19 @@ export class FeaturesRepository {
    * batch twice (recovery after a crash) adds nothing. Single-threaded so the result is exactly one block.
    */
   async applyBatch(policy: CleaningPolicy, batchSeq: string): Promise<void> {
-    await this.client.command({
-      query: `INSERT INTO customer_day_states ${dayStatesSelectSql(policy, batchScopeSql(batchSeq))}`,
-      clickhouse_settings: {
-        ...ONE_BLOCK,
-        max_threads: 1,
-        max_block_size: '10000000',
-        insert_deduplicate: 1,
-        insert_deduplication_token: `${policyStateKey(policy)}:${batchSeq}`,
-        wait_end_of_query: 1,
-      },
-    });
+    const scope = batchScopeSql(batchSeq);
+    const settings: ClickHouseSettings = {
+      ...ONE_BLOCK,
+      max_threads: 1,
+      max_block_size: '10000000',
+      insert_deduplicate: 1,
+      insert_deduplication_token: `${policyStateKey(policy)}:${batchSeq}`,
+      wait_end_of_query: 1,
+    };
+    // Day states first, then the running per-customer states; each table deduplicates the token on its own, so
+    // a crash between the two is repaired by re-applying both.
+    await this.client.command({ query: `INSERT INTO customer_day_states ${dayStatesSelectSql(policy, scope)}`, clickhouse_settings: settings });
+    await this.client.command({ query: `INSERT INTO customer_states ${customerStatesSelectSql(policy, scope)}`, clickhouse_settings: settings });
   }
 
   async markBatchApplied(batchSeq: string, rows: number): Promise<void> {
@@ -189,31 +201,58 @@ export class FeaturesRepository {
     return (await rs.json<[string]>()).map((r) => r[0]);
   }
 
-  /** Rebuilds all of a policy's states from invoice_lines (emptying its partition first), then records it built. */
-  async rebuildStates(policy: CleaningPolicy): Promise<void> {
+  /**
+   * Rebuilds a policy's states from invoice_lines (emptying its partition first), then records it built:
+   * 'all' = day states and running customer states (new or changed rules), 'customers' = only the running
+   * customer states (a store whose day states predate customer_states).
+   */
+  async rebuildStates(policy: CleaningPolicy, which: 'all' | 'customers' = 'all'): Promise<void> {
     const key = policyStateKey(policy);
-    await this.client.command({
-      query: `ALTER TABLE customer_day_states DROP PARTITION ${sqlString(key)}`,
-      clickhouse_settings: { wait_end_of_query: 1 },
-    });
-    await this.client.command({
-      query: `INSERT INTO customer_day_states ${dayStatesSelectSql(policy)}`,
-      clickhouse_settings: { insert_deduplicate: 0, wait_end_of_query: 1 },
-    });
+    const tables: [string, string][] = [
+      ['customer_day_states', dayStatesSelectSql(policy)],
+      ['customer_states', customerStatesSelectSql(policy)],
+    ];
+    for (const [table, select] of which === 'all' ? tables : tables.slice(1)) {
+      await this.client.command({ query: `ALTER TABLE ${table} DROP PARTITION ${sqlString(key)}`, clickhouse_settings: { wait_end_of_query: 1 } });
+      await this.client.command({ query: `INSERT INTO ${table} ${select}`, clickhouse_settings: { insert_deduplicate: 0, wait_end_of_query: 1 } });
+    }
+    // `<key>` marks the day states built (the clusterer and API read that), `customers:<key>` the running states.
+    const marks = which === 'all' ? [key, `customers:${key}`] : [`customers:${key}`];
     await this.client.insert({
       table: 'feature_policy_builds',
-      values: [{ policy: key, built_at: chTime(Date.now()) }],
+      values: marks.map((policy) => ({ policy, built_at: chTime(Date.now()) })),
       format: 'JSONEachRow',
     });
   }
 
-  async isPolicyBuilt(policy: CleaningPolicy): Promise<boolean> {
+  /** Which of a policy's state tables are complete: day states, running customer states. */
+  async policyBuilds(policy: CleaningPolicy): Promise<{ days: boolean; customers: boolean }> {
+    const key = policyStateKey(policy);
     const rs = await this.client.query({
-      query: `SELECT count() AS n FROM feature_policy_builds WHERE policy = ${sqlString(policyStateKey(policy))}`,
-      format: 'JSONEachRow',
+      query: `SELECT policy FROM feature_policy_builds WHERE policy IN ${sqlStringList([key, `customers:${key}`])}`,
+      format: 'JSONCompactEachRow',
       clickhouse_settings: BIG_QUERY,
     });
-    return (await rs.json<{ n: number }>())[0].n > 0;
+    const built = new Set((await rs.json<[string]>()).map((r) => r[0]));
+    return { days: built.has(key), customers: built.has(`customers:${key}`) };
+  }
+
+  async isPolicyBuilt(policy: CleaningPolicy): Promise<boolean> {
+    const built = await this.policyBuilds(policy);
+    return built.days && built.customers;
+  }
+
+  /**
+   * Current aggregates of a maintained policy from customer_states (one running row per customer), decoded from
+   * RowBinary into `visit` (one reused object: see visitCurrentAggregates). `exec` returns the raw bytes on both
+   * a server and chDB.
+   */
+  async readCurrentAggregates(policy: CleaningPolicy, customerKeys: readonly string[] | undefined, visit: (a: CustomerAggregate) => void): Promise<void> {
+    if (customerKeys && customerKeys.length === 0) return;
+    const result = await this.client.exec({ query: readCurrentSql(policy, { customerKeys }), clickhouse_settings: BIG_QUERY });
+    const chunks: Buffer[] = [];
+    for await (const chunk of result.stream) chunks.push(chunk as Buffer);
+    visitCurrentAggregates(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), visit);
   }
 
   async readAggregates(
@@ -245,6 +284,16 @@ export class FeaturesRepository {
       purchaseDayMicros: r[14],
       country: r[15],
     }));
+  }
+
+  async anonymousNumberingVersion(): Promise<string> {
+    const rs = await this.client.query({ query: anonymousNumberingVersionSql(), format: 'JSONCompactEachRow' });
+    return (await rs.json<[string]>())[0]?.[0] ?? '';
+  }
+
+  async anonymousKeysInOrder(): Promise<string[]> {
+    const rs = await this.client.query({ query: anonymousKeysInOrderSql(), format: 'JSONCompactEachRow' });
+    return (await rs.json<[string]>()).map((r) => r[0]);
   }
 
   /** Customer keys whose states were rewritten after `sinceMs` (exclusive), oldest change first. */
@@ -287,7 +336,7 @@ export class FeaturesRepository {
 
   /** Merges parts (tests and benchmarks; not needed for correctness). */
   async optimize(): Promise<void> {
-    for (const table of ['invoice_lines', 'customer_day_states', 'customer_activity']) {
+    for (const table of ['invoice_lines', 'customer_day_states', 'customer_states', 'customer_activity']) {
       await this.client.command({ query: `OPTIMIZE TABLE ${table} FINAL`, clickhouse_settings: { wait_end_of_query: 1 } });
     }
   }

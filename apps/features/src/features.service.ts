@@ -7,7 +7,9 @@ import {
   type CustomerFeatures,
   type ReadFeaturesQuery,
 } from '@insiders/features-core';
+import type { FeatureChangeListener } from './changes/feature-changes.notifier';
 import type { FeaturesRepository } from './features.repository';
+import { SyntheticNumbering } from './synthetic-numbering';
 
 export interface ChangedCustomers {
   /** Customer ids (synthetic ids under the policy for keys without one) whose features changed after `since`. */
@@ -23,6 +25,7 @@ export interface ChangedCustomers {
 export class FeaturesService {
   private readonly logger = new Logger('FeaturesService');
   private readonly maintained: Map<string, CleaningPolicy>;
+  private readonly numbering: SyntheticNumbering;
 
   constructor(
     private readonly repository: FeaturesRepository,
@@ -30,6 +33,7 @@ export class FeaturesService {
     maintainedPolicies: readonly CleaningPolicy[],
   ) {
     this.maintained = new Map([defaultPolicy, ...maintainedPolicies].map((p) => [p.name, p]));
+    this.numbering = new SyntheticNumbering(repository);
   }
 
   /** Policies kept current by the consumer. */
@@ -40,10 +44,12 @@ export class FeaturesService {
   /** Rebuilds from raw the states of every maintained policy that has never been fully built (new or changed rules). */
   async ensureStates(): Promise<void> {
     for (const policy of this.maintained.values()) {
-      if (await this.repository.isPolicyBuilt(policy)) continue;
+      const built = await this.repository.policyBuilds(policy);
+      if (built.days && built.customers) continue;
       const started = Date.now();
-      await this.repository.rebuildStates(policy);
-      this.logger.log(`built states of policy ${policy.name} from raw lines in ${Date.now() - started} ms`);
+      const which = built.days ? 'customers' : 'all';
+      await this.repository.rebuildStates(policy, which);
+      this.logger.log(`built ${which === 'all' ? 'states' : 'running customer states'} of policy ${policy.name} from raw lines in ${Date.now() - started} ms`);
     }
   }
 
@@ -53,14 +59,55 @@ export class FeaturesService {
     return { lines, quarantined };
   }
 
+  /**
+   * Features of all (or some) customers. "Now" for a maintained policy reads the running per-customer states (one
+   * row per customer); "as of" a day merges the per-day states up to it; other policies compute from raw lines.
+   */
   async readFeatures(query: ReadFeaturesQuery = {}): Promise<CustomerFeatures[]> {
     const policy = this.policy(query.policy);
+    if (query.asOf === undefined && this.maintained.has(policy.name)) return this.readCurrent(policy, query.customerIds);
     const aggregates = await this.repository.readAggregates(policy, {
       asOfDay: query.asOf === undefined ? undefined : toDay(query.asOf),
       customerIds: query.customerIds,
       source: this.maintained.has(policy.name) ? 'states' : 'raw',
     });
     return aggregates.map(deriveFeatures);
+  }
+
+  /**
+   * Calls `listener` whenever this process committed changed customers to the feed (a hint to read `changedSince`
+   * now rather than at the next poll; other processes' changes are only seen by polling). Returns the unsubscribe.
+   */
+  onFeaturesChanged(listener: FeatureChangeListener): () => void {
+    return this.repository.changes.subscribe(listener);
+  }
+
+  /**
+   * Current features from the running per-customer states. Anonymous keys get their synthetic ids from the
+   * in-memory numbering (refreshed when the store's version of it changed); requested synthetic ids are turned
+   * into their keys first, so a read of a few customers is a primary-key lookup of a few rows.
+   */
+  private async readCurrent(policy: CleaningPolicy, customerIds?: readonly string[]): Promise<CustomerFeatures[]> {
+    if (customerIds && customerIds.length === 0) return [];
+    const synthesize = policy.missingCustomers === 'synthesize';
+    if (synthesize) await this.numbering.refresh();
+    let keys: string[] | undefined;
+    if (customerIds) {
+      keys = [...customerIds];
+      if (synthesize) {
+        for (const id of customerIds) {
+          const key = this.numbering.keyOf(policy, id);
+          if (key !== undefined) keys.push(key);
+        }
+      }
+    }
+    const features: CustomerFeatures[] = [];
+    const wanted = customerIds ? new Set(customerIds) : undefined;
+    await this.repository.readCurrentAggregates(policy, keys, (a) => {
+      if (a.synthetic) a.customerId = this.numbering.idOf(policy, a.customerId);
+      if (!wanted || wanted.has(a.customerId)) features.push(deriveFeatures(a));
+    });
+    return features;
   }
 
   /**

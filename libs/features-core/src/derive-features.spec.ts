@@ -27,6 +27,19 @@ function aggregate(overrides: Partial<CustomerAggregate> = {}): CustomerAggregat
 }
 
 describe('deriveFeatures', () => {
+  it('gives the same shares from sparse weekday / day-of-month sums as from per-day revenue', () => {
+    const perDay = deriveFeatures(aggregate());
+    const sparse = deriveFeatures(
+      aggregate({
+        purchaseDays: [],
+        purchaseDayMicros: [],
+        weekdayRevenue: [2, 100_000_000, 0, 200_500_000],
+        dayOfMonthRevenue: [1, 200_500_000, 10, 100_000_000],
+      }),
+    );
+    expect(sparse).toEqual(perDay);
+  });
+
   it('applies the documented formulas', () => {
     const f = deriveFeatures(aggregate());
     expect(f.grossRevenue).toBe(300.5);

@@ -22,6 +22,13 @@ export interface CustomerAggregate {
    */
   purchaseDays: number[];
   purchaseDayMicros: number[];
+  /**
+   * Purchase revenue by ISO weekday index (0 = Monday) and by day-of-month index (0 = day 1) as flat pairs
+   * [index, micros, index, micros, ...] (exact integers), when the store keeps these running sums
+   * (customer_states): then `purchaseDays` is not needed (and left empty).
+   */
+  weekdayRevenue?: number[];
+  dayOfMonthRevenue?: number[];
   country: string;
 }
 
@@ -66,14 +73,23 @@ export function weekdayIndex(day: number): number {
 }
 
 function revenueShares(a: CustomerAggregate): { weekday: number[]; dayOfMonth: number[] } {
-  const weekday = new Array<number>(WEEKDAYS).fill(0);
-  const dom = new Array<number>(DAYS_OF_MONTH).fill(0);
+  // literals: the cheapest zero-filled arrays for V8 (a million customers allocate two each)
+  const weekday = [0, 0, 0, 0, 0, 0, 0];
+  const dom = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   let total = 0;
-  for (let i = 0; i < a.purchaseDays.length; i++) {
-    const micros = a.purchaseDayMicros[i];
-    total += micros;
-    weekday[weekdayIndex(a.purchaseDays[i])] += micros;
-    dom[dayOfMonth(a.purchaseDays[i]) - 1] += micros;
+  if (a.weekdayRevenue && a.dayOfMonthRevenue) {
+    for (let i = 0; i < a.weekdayRevenue.length; i += 2) {
+      weekday[a.weekdayRevenue[i]] += a.weekdayRevenue[i + 1];
+      total += a.weekdayRevenue[i + 1];
+    }
+    for (let i = 0; i < a.dayOfMonthRevenue.length; i += 2) dom[a.dayOfMonthRevenue[i]] += a.dayOfMonthRevenue[i + 1];
+  } else {
+    for (let i = 0; i < a.purchaseDays.length; i++) {
+      const micros = a.purchaseDayMicros[i];
+      total += micros;
+      weekday[weekdayIndex(a.purchaseDays[i])] += micros;
+      dom[dayOfMonth(a.purchaseDays[i]) - 1] += micros;
+    }
   }
   // Integer sums are exact (and independent of row order); one division each.
   if (total !== 0) {

@@ -40,7 +40,7 @@ export function rowFilterSql(policy: CleaningPolicy): string {
  * Exact line value in millionths of the currency unit: quantity x the price's shortest decimal text (not its binary
  * value) with 6 decimals, as an integer.
  */
-const LINE_MICROS = 'toInt64(toDecimal128(quantity, 0) * toDecimal128(toString(unit_price), 6) * 1000000)';
+export const LINE_MICROS = 'toInt64(toDecimal128(quantity, 0) * toDecimal128(toString(unit_price), 6) * 1000000)';
 
 /**
  * SELECT producing customer_day_states rows (column order of the table) for the policy from invoice_lines,
@@ -80,10 +80,33 @@ export interface ReadFeaturesSqlOptions {
   source: 'states' | 'raw';
 }
 
+/**
+ * Anonymous customer keys (`invoice:<no>`, the only ones flagged anonymous) with their first appearance. Only a
+ * primary-key range of customer_activity is read, so the cost follows the number of anonymous invoices, not of
+ * all customers.
+ */
+const ANONYMOUS_FIRST_SEEN = `SELECT customer_key, min(first_seen) AS fs FROM customer_activity
+        WHERE startsWith(customer_key, 'invoice:') AND anonymous = 1 GROUP BY customer_key`;
+
 /** Synthetic customer ids: invoices without customer id ranked by first appearance over all their lines. */
 export function syntheticIdsSql(policy: CleaningPolicy): string {
   return `SELECT customer_key, toString(${Math.trunc(policy.syntheticCustomerIdBase)} + row_number() OVER (ORDER BY fs, customer_key) - 1) AS synthetic_id
-  FROM (SELECT customer_key, min(first_seen) AS fs FROM customer_activity WHERE anonymous = 1 GROUP BY customer_key)`;
+  FROM (${ANONYMOUS_FIRST_SEEN})`;
+}
+
+/** Anonymous keys in synthetic-id order (the n-th key is `syntheticCustomerIdBase + n` under every policy). */
+export function anonymousKeysInOrderSql(): string {
+  return `SELECT customer_key FROM (${ANONYMOUS_FIRST_SEEN}) ORDER BY fs, customer_key`;
+}
+
+/**
+ * Changes whenever the synthetic numbering may have changed (an anonymous key appeared or its first appearance
+ * moved): the row count and a hash sum over the anonymous range of customer_activity. Background merges change it
+ * too (a harmless recomputation). Rows written by markChanged carry no first appearance and are left out.
+ */
+export function anonymousNumberingVersionSql(): string {
+  return `SELECT concat(toString(count()), ':', toString(sum(cityHash64(customer_key, first_seen)))) FROM customer_activity
+  WHERE startsWith(customer_key, 'invoice:') AND anonymous = 1 AND tupleElement(first_seen, 1) < toDateTime64('2299-01-01 00:00:00', 3, 'UTC')`;
 }
 
 /**
