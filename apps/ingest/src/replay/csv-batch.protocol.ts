@@ -3,8 +3,8 @@ import type { EncodedCsvBatch } from './csv-batch.encoder';
 /** Messages of the replay's CSV worker thread to its consumer. */
 export type WorkerReply = { type: 'batch'; batch: EncodedCsvBatch } | { type: 'end' } | { type: 'error'; name: string; message: string };
 
-/** Encoded batches (about 1 MiB of CSV each) the worker may run ahead of the consumer. */
-export const PREFETCH_BATCHES = 2;
+/** Encoded batches (64 KiB of CSV each) the worker may run ahead of the consumer: about two publish chunks, so it keeps working while the consumer waits for acknowledgements. */
+export const PREFETCH_BATCHES = 8;
 
 /** The buffers of a batch, moved to the consumer instead of copied. */
 export function transferablesOf(batch: EncodedCsvBatch): ArrayBuffer[] {
