@@ -18,6 +18,7 @@ import { Matrix, matrix, takeRows, toRows } from '../libs/ml/src/core/matrix';
 import { GaussianMixture } from '../libs/ml/src/gmm/gaussian-mixture';
 import { silhouetteScore } from '../libs/ml/src/silhouette/silhouette';
 import { umap } from '../libs/ml/src/umap/umap';
+import { embeddingQualityFrom } from '../libs/ml/src/umap/quality';
 import { RandomForestRegressor } from '../libs/ml/src/forest/random-forest.model';
 import { fitSegmentation, SegmentationFit } from '../libs/ml/src/pipeline/fit-segmentation';
 import { SegmentationOptions, resolveSegmentationOptions } from '../libs/ml/src/pipeline/segmentation.options';
@@ -27,7 +28,7 @@ import { sampleIndices } from '../libs/ml/src/pipeline/select-k';
 import { MemorySampler } from './ml/memory-sampler';
 import { CustomerTable, loadSeedCustomers, syntheticCustomers } from './ml/seed-data';
 
-const SCENARIOS = ['rf-compare', 'seed', 'seed-43d', 'seed-geometry', '20k', '100k', '1m'] as const;
+const SCENARIOS = ['rf-compare', 'seed', 'seed-quality', 'seed-43d', 'seed-geometry', '20k', '100k', '1m'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const STAGES = ['load', 'forest', 'apply', 'knn', 'umap', 'gmm', 'assign', 'done', 'evaluate'];
 const SEED = 42;
@@ -42,10 +43,30 @@ function printCurve(fit: SegmentationFit): void {
   }
 }
 
-async function runFit(name: string, data: CustomerTable, options: SegmentationOptions, evalRows: number): Promise<Record<string, unknown>> {
+const median = (xs: readonly number[]): number => {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+};
+
+/** How many times the timed fit is repeated (`--runs N`; default 3 for the seed customers, 1 elsewhere). */
+function runsArg(fallback: number): number {
+  const i = process.argv.indexOf('--runs');
+  return i >= 0 ? Math.max(1, Number(process.argv[i + 1])) : fallback;
+}
+
+interface TimedRun {
+  fit: SegmentationFit;
+  cpuMs: number;
+  stageCpu: Record<string, number>;
+  peakMB: number;
+  perStageMB: Record<string, number>;
+  load: number;
+}
+
+async function timedFit(data: CustomerTable, options: SegmentationOptions): Promise<TimedRun> {
   const mem = new MemorySampler(STAGES);
   mem.stage('load');
-  console.log(`[${name}] ${data.features.rows} customers x ${data.features.cols} features, threads=${options.threads ?? 'auto'} (${availableParallelism()} cores)`);
   const cpu0 = process.cpuUsage();
   const stageCpu: Record<string, number> = {};
   let last = { stage: 'start', cpu: process.cpuUsage() };
@@ -58,23 +79,102 @@ async function runFit(name: string, data: CustomerTable, options: SegmentationOp
     }
   });
   const cpu = process.cpuUsage(cpu0);
-  const cpuMs = (cpu.user + cpu.system) / 1000;
-  mem.stage('evaluate');
+  const memory = await mem.stop();
+  return { fit, cpuMs: (cpu.user + cpu.system) / 1000, stageCpu, peakMB: memory.peak, perStageMB: memory.perStage, load: loadavg()[0]! };
+}
+
+async function runFit(name: string, data: CustomerTable, options: SegmentationOptions, evalRows: number, runs = 1): Promise<Record<string, unknown>> {
+  console.log(`[${name}] ${data.features.rows} customers x ${data.features.cols} features, threads=${options.threads ?? 'auto'} (${availableParallelism()} cores), ${runs} run(s)`);
+  const timed: TimedRun[] = [];
+  for (let r = 0; r < runs; r++) {
+    const run = await timedFit(data, options);
+    timed.push(run);
+    const t = run.fit.timings;
+    console.log(
+      `  run ${r + 1}: total ${fmt(t.total)} wall, ${fmt(run.cpuMs)} CPU | forest ${fmt(t.forest)} | leaf kNN ${fmt(t.knn)} | UMAP ${fmt(t.umap)} | k range ${fmt(t.selectK)}${t.assignRest ? ` | assign rest ${fmt(t.assignRest)}` : ''} | peak RSS ${run.peakMB} MB | load average ${run.load.toFixed(1)}`,
+    );
+  }
+  const fit = timed[timed.length - 1]!.fit;
+  const med = (f: (r: TimedRun) => number): number => median(timed.map(f));
+  const stages = ['forest', 'apply', 'knn', 'umap', 'selectK', 'gmm', 'silhouette', 'assignRest', 'total'] as const;
+  const timings = Object.fromEntries(stages.map((k) => [k, med((r) => r.fit.timings[k])])) as Record<(typeof stages)[number], number>;
+  const cpuStages = Object.keys(timed[0]!.stageCpu);
+  const stageCpu = Object.fromEntries(cpuStages.map((k) => [k, med((r) => r.stageCpu[k] ?? 0)]));
+  const cpuMs = med((r) => r.cpuMs);
+  const peak = Math.max(...timed.map((r) => r.peakMB));
+  const loads = timed.map((r) => r.load);
+  const t = timings;
+  console.log(`  median of ${runs}: forest ${fmt(t.forest)} (leaves included) | leaf kNN ${fmt(t.knn)} | UMAP ${fmt(t.umap)} | k range ${fmt(t.selectK)} (GMM ${fmt(t.gmm)} + silhouette ${fmt(t.silhouette)} thread time)${t.assignRest ? ` | assign rest ${fmt(t.assignRest)}` : ''}`);
+  console.log(`  CPU per stage (all threads, median): ${Object.entries(stageCpu).map(([k, v]) => `${k} ${fmt(v)}`).join(' | ')}`);
+  console.log(`  total fit ${fmt(t.total)} wall (median), ${fmt(cpuMs)} CPU (all threads); load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${availableParallelism()} cores; peak RSS ${peak} MB; per stage ${JSON.stringify(timed[timed.length - 1]!.perStageMB)}`);
+  if (runs > 1) console.log(`  same labels in every run: ${timed.every((r) => r.fit.labels.every((l, i) => l === fit.labels[i]))}`);
+  printCurve(fit);
+  console.log(`  chosen k=${fit.k} silhouette ${fit.silhouette.toFixed(4)}`);
   const tEval = performance.now();
   const evaluation = fit.model.evaluateAssignment(evalRows, 1);
   const evalMs = performance.now() - tEval;
-  const memory = await mem.stop();
-  const t = fit.timings;
-  console.log(`  stages: forest ${fmt(t.forest)} | apply ${fmt(t.apply)} | leaf kNN ${fmt(t.knn)} | UMAP ${fmt(t.umap)} | k range ${fmt(t.selectK)} (GMM ${fmt(t.gmm)} + silhouette ${fmt(t.silhouette)} thread time)${t.assignRest ? ` | assign rest ${fmt(t.assignRest)}` : ''}`);
-  console.log(`  CPU per stage (all threads): ${Object.entries(stageCpu).map(([k, v]) => `${k} ${fmt(v)}`).join(' | ')}`);
-  console.log(`  total fit ${fmt(t.total)} wall, ${fmt(cpuMs)} CPU (all threads; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores); peak RSS ${memory.peak} MB; per stage ${JSON.stringify(memory.perStage)}`);
-  printCurve(fit);
-  console.log(`  chosen k=${fit.k} silhouette ${fit.silhouette.toFixed(4)}`);
   const a = evaluation.agreement;
   console.log(
     `  assignment agreement with fitted labels (${evaluation.rows} fitted customers placed as new, ${fmt(evalMs)}): leaf vote (similarity) ${(100 * a.leafVoteSimilarity).toFixed(2)}% | uniform vote ${(100 * a.leafVoteUniform).toFixed(2)}% | nearest neighbour ${(100 * a.nearestNeighbour).toFixed(2)}% | neighbours' embedding mean -> GMM ${(100 * a.embeddingAverageGmm).toFixed(2)}%; mean vote share ${evaluation.meanVoteShare.toFixed(3)}`,
   );
-  return { rows: data.features.rows, options: fit.model.options, timings: t, cpuMs, stageCpu, loadAverage: loadavg()[0], memoryMB: memory, k: fit.k, silhouette: fit.silhouette, curve: fit.curve, assignment: { ...evaluation, ms: evalMs }, fit };
+  return {
+    rows: data.features.rows,
+    runs,
+    options: fit.model.options,
+    timings,
+    perRun: timed.map((r) => ({ timings: r.fit.timings, cpuMs: r.cpuMs, stageCpu: r.stageCpu, peakMB: r.peakMB, loadAverage: r.load })),
+    cpuMs,
+    stageCpu,
+    loadAverage: loads,
+    memoryMB: { peak, perStage: timed[timed.length - 1]!.perStageMB },
+    k: fit.k,
+    silhouette: fit.silhouette,
+    curve: fit.curve,
+    assignment: { ...evaluation, ms: evalMs },
+    fit,
+  };
+}
+
+/** Trustworthiness and kNN preservation (k = 15, every customer) of a fit's embedding against its leaf-space distances. */
+function leafSpaceQuality(fit: SegmentationFit): { trustworthiness: number; knnPreservation: number } {
+  const m = fit.model;
+  const T = m.forest.nTrees;
+  const leaves = m.forest.apply(m.fittedFeatures);
+  const index = m.leafIndex;
+  const q = embeddingQualityFrom(m.nFitted, (i, out) => index.distancesFrom(leaves, i * T, out), m.embedding, { k: 15 });
+  return { trustworthiness: q.trustworthiness, knnPreservation: q.knnPreservation };
+}
+
+/**
+ * Embedding quality on the seed customers for several seeds: the same forest and leaf graph embedded by our UMAP with
+ * the sequential optimiser (1 shard), with the default 2 shards, and by umap-js (`--umap-js`); per embedding the
+ * leaf-space trustworthiness / kNN preservation, the chosen k and its silhouette, and assignment agreement.
+ */
+async function seedQuality(): Promise<Record<string, unknown>> {
+  const data = loadSeedCustomers(true);
+  const i = process.argv.indexOf('--seeds');
+  const seeds = (i >= 0 ? process.argv[i + 1]! : '42,1,2').split(',').map(Number);
+  const variants: [string, SegmentationOptions][] = [
+    ['libs/ml, 1 shard (sequential SGD)', { umap: { layoutShards: 1 } }],
+    ['libs/ml, 2 shards (default)', { umap: { layoutShards: 2 } }],
+  ];
+  if (process.argv.includes('--umap-js')) variants.push(['umap-js 1.4 (same graph)', { umap: { engine: 'umap-js' } }]);
+  console.log(`[seed-quality] ${data.features.rows} seed customers, seeds ${seeds.join(', ')}: leaf-space trustworthiness / kNN preservation (k=15) of the 5-D embedding, chosen k and silhouette, leaf-vote agreement`);
+  const rows: Record<string, unknown>[] = [];
+  for (const [label, o] of variants) {
+    const per: { seed: number; k: number; silhouette: number; trustworthiness: number; knnPreservation: number; leafVote: number; umapMs: number }[] = [];
+    for (const seed of seeds) {
+      const fit = await fitSegmentation(data.features, data.target, { seed, ...o });
+      const q = leafSpaceQuality(fit);
+      const vote = fit.model.evaluateAssignment(data.features.rows, 1).agreement.leafVoteSimilarity;
+      per.push({ seed, k: fit.k, silhouette: fit.silhouette, ...q, leafVote: vote, umapMs: fit.timings.umap });
+      console.log(`  ${label.padEnd(34)} seed ${String(seed).padStart(3)}: k=${fit.k} silhouette ${fit.silhouette.toFixed(4)} | trustworthiness ${q.trustworthiness.toFixed(4)} | kNN preservation ${q.knnPreservation.toFixed(4)} | leaf vote ${(100 * vote).toFixed(2)}% | UMAP ${fmt(fit.timings.umap)}`);
+    }
+    const mean = (f: (p: (typeof per)[number]) => number): number => per.reduce((acc, p) => acc + f(p), 0) / per.length;
+    console.log(`  ${label.padEnd(34)} mean: silhouette ${mean((p) => p.silhouette).toFixed(4)} | trustworthiness ${mean((p) => p.trustworthiness).toFixed(4)} | kNN preservation ${mean((p) => p.knnPreservation).toFixed(4)} | leaf vote ${(100 * mean((p) => p.leafVote)).toFixed(2)}%`);
+    rows.push({ variant: label, per });
+  }
+  return { seeds, variants: rows };
 }
 
 function rfmReport(data: CustomerTable, labels: Int32Array): Record<string, unknown> {
@@ -183,20 +283,23 @@ async function rfCompare(): Promise<Record<string, unknown>> {
 
 async function runScenario(s: Scenario): Promise<Record<string, unknown>> {
   if (s === 'rf-compare') return rfCompare();
+  if (s === 'seed-quality') return seedQuality();
   if (s === 'seed-geometry') return seedGeometry();
   const seed = loadSeedCustomers(true);
   if (s === 'seed') {
-    const r = await runFit('seed 4.3k, default settings', seed, { ids: seed.ids }, seed.features.rows);
+    const r = await runFit('seed 4.3k, default settings', seed, { ids: seed.ids }, seed.features.rows, runsArg(3));
     const fit = r.fit as SegmentationFit;
     const at22 = fit.curve.find((p) => p.k === 22);
     console.log(`  silhouette at k=22 with the default ${fit.model.options.umap.nComponents}-D embedding: ${at22?.silhouette.toFixed(4)}`);
     console.log(`  ARI(seed project's own clusters, ours) = ${adjustedRandIndex(seed.seedCluster, fit.labels).toFixed(3)}`);
+    const quality = leafSpaceQuality(fit);
+    console.log(`  embedding vs leaf space (k=15, every customer): trustworthiness ${quality.trustworthiness.toFixed(4)}, kNN preservation ${quality.knnPreservation.toFixed(4)} (umap-js on the same graph: bench/ml.ts seed-quality --umap-js)`);
     const rfm = rfmReport(seed, fit.labels);
-    const again = await fitSegmentation(seed.features, seed.target, { seed: SEED, ids: seed.ids });
-    const same = again.labels.every((l, i) => l === fit.labels[i]);
-    console.log(`  refit with the same seed: labels identical = ${same}`);
+    const oneThread = await fitSegmentation(seed.features, seed.target, { seed: SEED, ids: seed.ids, threads: 1 });
+    const same = oneThread.labels.every((l, i) => l === fit.labels[i]);
+    console.log(`  refit with the same seed on 1 thread (${fmt(oneThread.timings.total)}): labels identical = ${same}`);
     const holdout = await holdoutAgreement(seed, fit.labels);
-    return { ...r, rfm, deterministic: same, holdout };
+    return { ...r, embeddingQuality: quality, rfm, deterministic: same, holdout };
   }
   if (s === 'seed-43d') {
     // the seed project's settings: RF 300 trees, UMAP 43-D (umap-learn defaults: min_dist 0.1, 500 epochs below 10k), GMM full, k = 22
@@ -208,9 +311,9 @@ async function runScenario(s: Scenario): Promise<Record<string, unknown>> {
   return runFit(`synthetic ${s}${n > sample ? ` (fit on a ${sample / 1000}k sample, the rest assigned)` : ''}`, data, {}, 5000);
 }
 
-function runChild(s: Scenario): Promise<void> {
+function runChild(s: Scenario, options: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--max-old-space-size=8192', '-r', '@swc-node/register', __filename, '--run', s], { stdio: 'inherit', cwd: join(__dirname, '..') });
+    const child = spawn(process.execPath, ['--max-old-space-size=8192', '-r', '@swc-node/register', __filename, '--run', s, ...options], { stdio: 'inherit', cwd: join(__dirname, '..') });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`scenario ${s} exited with ${code}`))));
   });
@@ -228,12 +331,20 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, `${s}.json`), JSON.stringify({ scenario: s, at: new Date().toISOString(), ...rest }, (_k, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2));
     return;
   }
-  const chosen = args.length ? args : [...SCENARIOS];
+  // options (--runs N, --seeds 1,2,3, --umap-js) are passed on to every scenario's process
+  const passOn: string[] = [];
+  const names: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--runs' || args[i] === '--seeds') passOn.push(args[i]!, args[++i]!);
+    else if (args[i]!.startsWith('--')) passOn.push(args[i]!);
+    else names.push(args[i]!);
+  }
+  const chosen = names.length ? names : [...SCENARIOS];
   for (const s of chosen) {
     if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}; one of ${SCENARIOS.join(', ')}`);
   }
   for (const s of chosen as Scenario[]) {
-    await runChild(s);
+    await runChild(s, passOn);
     console.log('');
   }
 }

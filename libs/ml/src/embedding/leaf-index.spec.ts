@@ -1,13 +1,5 @@
-import { Random } from '../core/random';
 import { LeafIndex, LeafMatrix, leafKnnBruteForce, leafKnnGraph } from './leaf-index';
-
-function randomLeaves(n: number, T: number, seed: number): LeafMatrix {
-  const r = new Random(seed);
-  const leafCounts = Int32Array.from({ length: T }, () => 2 + r.int(6));
-  const leaves = new Int32Array(n * T);
-  for (let i = 0; i < n; i++) for (let t = 0; t < T; t++) leaves[i * T + t] = r.int(leafCounts[t]!);
-  return { n, nTrees: T, leaves, leafCounts };
-}
+import { randomLeaves } from './leaves.fixture';
 
 describe('leaf-space neighbours', () => {
   it('equals the brute-force kNN graph (distance = 1 - shared leaves / trees, ties by index)', () => {

@@ -116,6 +116,10 @@ describe('RandomForestRegressor', () => {
     const inThread = RandomForestRegressor.fit(X, y, { nTrees: 7, seed: 9 });
     const threaded = await RandomForestRegressor.fitAsync(X, y, { nTrees: 7, seed: 9, workers: 2 });
     expect(JSON.stringify(threaded.toJSON())).toBe(JSON.stringify(inThread.toJSON()));
+    // the leaves each thread computes with its trees are apply()'s
+    const withLeaves = await RandomForestRegressor.fitAndApplyAsync(X, y, { nTrees: 7, seed: 9, workers: 2 });
+    expect(Array.from(withLeaves.leaves)).toEqual(Array.from(inThread.apply(X)));
+    expect(Array.from((await RandomForestRegressor.fitAndApplyAsync(X, y, { nTrees: 7, seed: 9 })).leaves)).toEqual(Array.from(inThread.apply(X)));
   }, 30_000);
 
   it('round-trips through JSON', () => {

@@ -1,8 +1,8 @@
 import { InvalidInputError, Matrix, assertFinite } from '../core/matrix';
 import { Random } from '../core/random';
 import { MlWorkerPool, shareWork } from '../worker/ml-pool';
-import { shareFloat64, shareInt32 } from '../worker/ts-worker';
-import { TreeArrays, TreeData, TreeParams, growTree, presort } from './tree.builder';
+import { isShared, shareFloat64, shareInt32 } from '../worker/ts-worker';
+import { TreeArrays, TreeData, TreeParams, growTree, growTrees, presort } from './tree.builder';
 import { EncodedArray, decodeFloat64, decodeInt32, encodeArray } from './typed-array.codec';
 
 /**
@@ -138,7 +138,12 @@ function treeParams(o: ResolvedOptions, p: number): TreeParams {
 export interface ForestWorkerRequest {
   readonly data: TreeData;
   readonly params: TreeParams;
+  /** Seeds of trees firstTree, firstTree + 1, ... */
   readonly seeds: readonly number[];
+  readonly firstTree: number;
+  /** Shared n x nTrees leaf matrix of the training rows whose columns the worker fills, or null. */
+  readonly leaves: Int32Array | null;
+  readonly nTrees: number;
 }
 
 /** A fitted forest as plain typed arrays (for transfer between threads without encoding). */
@@ -205,24 +210,40 @@ export class RandomForestRegressor {
    * temporary one of `options.workers - 1` threads. Identical result to `fit` for the same seed.
    */
   static async fitAsync(X: Matrix, y: Float64Array, options: RandomForestOptions = {}, pool: MlWorkerPool | null = null): Promise<RandomForestRegressor> {
+    return (await RandomForestRegressor.grow(X, y, options, pool, false)).forest;
+  }
+
+  /**
+   * `fitAsync` that also returns the training rows' leaves (`apply(X)`, row-major n x nTrees), computed by the thread
+   * that grew each tree while the tree is at hand.
+   */
+  static async fitAndApplyAsync(X: Matrix, y: Float64Array, options: RandomForestOptions = {}, pool: MlWorkerPool | null = null): Promise<{ forest: RandomForestRegressor; leaves: Int32Array }> {
+    const r = await RandomForestRegressor.grow(X, y, options, pool, true);
+    return { forest: r.forest, leaves: r.leaves! };
+  }
+
+  private static async grow(X: Matrix, y: Float64Array, options: RandomForestOptions, pool: MlWorkerPool | null, withLeaves: boolean): Promise<{ forest: RandomForestRegressor; leaves: Int32Array | null }> {
     const o = resolveOptions(options);
     const extra = pool ? pool.size : Math.min(o.workers, o.nTrees) - 1;
-    if (extra <= 0) return RandomForestRegressor.fit(X, y, options);
-    const data = prepare(X, y, true);
+    const threaded = extra > 0;
+    const data = prepare(X, y, threaded);
     const params = treeParams(o, data.p);
     const seeds = treeSeeds(o.seed, o.nTrees);
-    const chunk = Math.max(1, Math.ceil(o.nTrees / ((extra + 1) * 6)));
-    const chunks: number[][] = [];
-    for (let s = 0; s < seeds.length; s += chunk) chunks.push(seeds.slice(s, s + chunk));
+    const T = o.nTrees;
+    const leaves = withLeaves ? new Int32Array(threaded ? new SharedArrayBuffer(4 * X.rows * T) : new ArrayBuffer(4 * X.rows * T)) : null;
+    if (!threaded) return { forest: RandomForestRegressor.assemble(data.p, o, growTrees(data, params, seeds, 0, leaves, T)), leaves };
+    const chunk = Math.max(1, Math.ceil(T / ((extra + 1) * 6)));
+    const chunks: { first: number; seeds: number[] }[] = [];
+    for (let s = 0; s < seeds.length; s += chunk) chunks.push({ first: s, seeds: seeds.slice(s, s + chunk) });
     const own = pool ?? new MlWorkerPool(extra);
     try {
-      const grown = await shareWork<number[], TreeArrays[]>(
+      const grown = await shareWork<{ first: number; seeds: number[] }, TreeArrays[]>(
         chunks,
-        (c) => c.map((s) => growTree(data, params, s)),
-        (c) => own.run<TreeArrays[]>({ kind: 'trees', data, params, seeds: c } satisfies ForestWorkerRequest & { kind: 'trees' }),
+        (c) => growTrees(data, params, c.seeds, c.first, leaves, T),
+        (c) => own.run<TreeArrays[]>({ kind: 'trees', data, params, seeds: c.seeds, firstTree: c.first, leaves, nTrees: T } satisfies ForestWorkerRequest & { kind: 'trees' }),
         own,
       );
-      return RandomForestRegressor.assemble(data.p, o, grown.flat());
+      return { forest: RandomForestRegressor.assemble(data.p, o, grown.flat()), leaves };
     } finally {
       if (!pool) await own.close();
     }
@@ -345,7 +366,7 @@ export class RandomForestRegressor {
 
   /** The same forest on SharedArrayBuffers, so that worker threads read it without copies. */
   share(): RandomForestRegressor {
-    if (this.feature.buffer instanceof SharedArrayBuffer) return this;
+    if (isShared(this.feature)) return this;
     return new RandomForestRegressor(
       this.nFeatures,
       this.nTrees,

@@ -246,3 +246,30 @@ export function growTree(data: TreeData, params: TreeParams, seed: number): Tree
     importance,
   };
 }
+
+/**
+ * The leaf index (0..nLeaves-1) each of the data's n rows reaches in `tree`, written to out[i * stride + offset]
+ * (e.g. column t of a row-major n x nTrees leaf matrix). Same comparisons as RandomForestRegressor.apply.
+ */
+export function applyTree(tree: TreeArrays, data: TreeData, out: Int32Array, stride: number, offset: number): void {
+  const { n, cols } = data;
+  const { feature, threshold, left, right } = tree;
+  for (let i = 0; i < n; i++) {
+    let node = 0;
+    let f = feature[0]!;
+    while (f >= 0) {
+      node = cols[f * n + i]! <= threshold[node]! ? left[node]! : right[node]!;
+      f = feature[node]!;
+    }
+    out[i * stride + offset] = left[node]!;
+  }
+}
+
+/** Grows the trees of the given seeds (trees firstTree, firstTree + 1, ...) and, when `leaves` (n x nTrees) is given, fills their columns. */
+export function growTrees(data: TreeData, params: TreeParams, seeds: readonly number[], firstTree: number, leaves: Int32Array | null, nTrees: number): TreeArrays[] {
+  return seeds.map((seed, i) => {
+    const tree = growTree(data, params, seed);
+    if (leaves) applyTree(tree, data, leaves, nTrees, firstTree + i);
+    return tree;
+  });
+}

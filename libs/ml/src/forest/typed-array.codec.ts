@@ -7,11 +7,21 @@ export interface EncodedArray {
 
 type Typed = Float64Array | Int32Array | Float32Array | Uint8Array;
 
+const TYPES: Readonly<Record<string, EncodedArray['type']>> = { Float64Array: 'f64', Int32Array: 'i32', Float32Array: 'f32', Uint8Array: 'u8' };
+
+/**
+ * The array's kind from its built-in tag ("[object Float64Array]"), not `instanceof`: arrays that arrive from a
+ * worker thread or another vm context (e.g. under jest) were made by that realm's constructors, and `instanceof`
+ * against this realm's is false for them.
+ */
+export function typedArrayKind(a: unknown): EncodedArray['type'] | null {
+  return TYPES[Object.prototype.toString.call(a).slice(8, -1)] ?? null;
+}
+
 function typeOf(a: Typed): EncodedArray['type'] {
-  if (a instanceof Float64Array) return 'f64';
-  if (a instanceof Int32Array) return 'i32';
-  if (a instanceof Float32Array) return 'f32';
-  return 'u8';
+  const type = typedArrayKind(a);
+  if (!type) throw new Error(`cannot encode ${Object.prototype.toString.call(a)}: expected a Float64Array, Int32Array, Float32Array or Uint8Array`);
+  return type;
 }
 
 export function encodeArray(a: Typed): EncodedArray {

@@ -8,7 +8,8 @@ import { UMAP } from 'umap-js';
 import { KnnGraph } from '../core/knn';
 import { Matrix, matrix } from '../core/matrix';
 import { Random } from '../core/random';
-import { umap } from '../umap/umap';
+import { umapAsync } from '../umap/umap';
+import type { MlWorkerPool } from '../worker/ml-pool';
 
 export interface EmbedOptions {
   engine: 'native' | 'umap-js';
@@ -18,6 +19,8 @@ export interface EmbedOptions {
   minDist: number;
   /** Optimisation epochs; undefined = the engine's default (umap-learn: 500 below 10k points, 200 above). */
   nEpochs?: number;
+  /** Vertex shards of the native engine's SGD (see UmapOptions.layoutShards); they run on the pool's threads. */
+  layoutShards: number;
   seed: number;
 }
 
@@ -60,10 +63,11 @@ export function embedWithUmapJs(graph: KnnGraph, o: EmbedOptions): Matrix {
   return m;
 }
 
-export function embedWithNativeUmap(graph: KnnGraph, o: EmbedOptions): Matrix {
-  return umap(graph, { nComponents: o.nComponents, nNeighbors: o.nNeighbors, minDist: o.minDist, nEpochs: o.nEpochs, seed: o.seed }).embedding;
+export async function embedWithNativeUmap(graph: KnnGraph, o: EmbedOptions, pool: MlWorkerPool | null): Promise<Matrix> {
+  const options = { nComponents: o.nComponents, nNeighbors: o.nNeighbors, minDist: o.minDist, nEpochs: o.nEpochs, seed: o.seed, layoutShards: o.layoutShards };
+  return (await umapAsync(graph, options, pool)).embedding;
 }
 
-export function embedGraph(graph: KnnGraph, o: EmbedOptions): Matrix {
-  return o.engine === 'umap-js' ? embedWithUmapJs(graph, o) : embedWithNativeUmap(graph, o);
+export async function embedGraph(graph: KnnGraph, o: EmbedOptions, pool: MlWorkerPool | null): Promise<Matrix> {
+  return o.engine === 'umap-js' ? embedWithUmapJs(graph, o) : embedWithNativeUmap(graph, o, pool);
 }

@@ -6,12 +6,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { InvalidInputError, Matrix, assertFinite, matrix, takeRows } from '../core/matrix';
-import { umap } from '../umap/umap';
+import { umapAsync } from '../umap/umap';
 import { Random } from '../core/random';
-import { LeafIndex, leafKnnGraph } from '../embedding/leaf-index';
+import { LeafIndex } from '../embedding/leaf-index';
 import { RandomForestRegressor } from '../forest/random-forest.model';
 import { MlWorkerPool } from '../worker/ml-pool';
 import { embedGraph } from './embed.stage';
+import { leafKnnGraphAsync } from './leaf-knn.task';
 import { KCurvePoint, SegmentationModel } from './segmentation.model';
 import { ResolvedSegmentationOptions, SegmentationOptions, resolveSegmentationOptions } from './segmentation.options';
 import { selectK } from './select-k';
@@ -19,6 +20,7 @@ import { selectK } from './select-k';
 export interface StageTimings {
   /** Milliseconds per stage. */
   forest: number;
+  /** ~0: the training rows' leaves are computed with the trees, in the forest stage. */
   apply: number;
   knn: number;
   umap: number;
@@ -74,8 +76,8 @@ function sampleRows(n: number, m: number, rng: Random): Int32Array {
 }
 
 /**
- * Fits the whole pipeline. With threads > 1 the trees and the k range are shared between the calling thread and
- * worker threads; the UMAP epochs run in the calling thread (use `fitSegmentationInWorker` to keep an event loop free).
+ * Fits the whole pipeline. With threads > 1 the trees, the UMAP epochs' vertex shards and the k range are shared
+ * between the calling thread and worker threads (use `fitSegmentationInWorker` to keep an event loop free).
  */
 export async function fitSegmentation(
   features: Matrix,
@@ -134,7 +136,8 @@ async function fitStages(
     bootstrap: o.forest.bootstrap,
     seed: seeds.forest,
   };
-  const forest = await RandomForestRegressor.fitAsync(X, y, forestOptions, pool);
+  // each thread computes the training rows' leaves of the trees it grows (no separate apply pass)
+  const { forest, leaves: leafIds } = await RandomForestRegressor.fitAndApplyAsync(X, y, forestOptions, pool);
   timings.forest = now() - t;
   if (forest.leafCounts.every((c) => c === 1)) {
     throw new InvalidInputError('segmentation: no tree could split (constant target or constant features), so every customer has the same leaves');
@@ -142,7 +145,7 @@ async function fitStages(
 
   onProgress('apply');
   t = now();
-  const leaves = { n: X.rows, nTrees: forest.nTrees, leaves: forest.apply(X), leafCounts: forest.leafCounts };
+  const leaves = { n: X.rows, nTrees: forest.nTrees, leaves: leafIds, leafCounts: forest.leafCounts };
   timings.apply = now() - t;
 
   onProgress('knn');
@@ -150,7 +153,7 @@ async function fitStages(
   const leafIndex = LeafIndex.build(leaves);
   // umap-learn's n_neighbors counts the point itself: the graph holds nNeighbors - 1 others
   const nNeighbors = Math.min(o.nNeighbors, X.rows - 1);
-  const graph = leafKnnGraph(leaves, nNeighbors - 1, leafIndex);
+  const graph = await leafKnnGraphAsync(leaves, nNeighbors - 1, leafIndex, pool);
   timings.knn = now() - t;
 
   onProgress('umap');
@@ -161,12 +164,13 @@ async function fitStages(
     nNeighbors,
     minDist: o.umap.minDist,
     nEpochs: o.umap.nEpochs,
+    layoutShards: o.umap.layoutShards,
     seed: seeds.umap,
   };
   const embedding =
     o.umap.input === 'node-ids'
-      ? umap(matrix(X.rows, forest.nTrees, Float64Array.from(forest.applyNodeIds(X))), { nComponents: o.umap.nComponents, nNeighbors, minDist: o.umap.minDist, nEpochs: o.umap.nEpochs, seed: seeds.umap }).embedding
-      : embedGraph(graph, embedOptions);
+      ? (await umapAsync(matrix(X.rows, forest.nTrees, Float64Array.from(forest.applyNodeIds(X))), embedOptions, pool)).embedding
+      : await embedGraph(graph, embedOptions, pool);
   timings.umap = now() - t;
 
   onProgress('gmm');

@@ -7,9 +7,8 @@ import { EncodedArray, decodeFloat64, decodeInt32, encodeArray } from '../forest
 import { GaussianMixture, GaussianMixtureJson } from '../gmm/gaussian-mixture';
 import { VoteWeighting, agreement, averageNeighbourRows, voteLabels } from '../assign/neighbour-vote';
 import { ResolvedSegmentationOptions } from './segmentation.options';
-import { LeafKnnTask, leafKnnChunk } from './leaf-knn.task';
+import { LeafKnnTask, concatGraphs, leafKnnChunk, shareLeafIndex } from './leaf-knn.task';
 import { MlWorkerPool, shareWork } from '../worker/ml-pool';
-import { shareInt32 } from '../worker/ts-worker';
 
 /** One point of the model-selection curve. */
 export interface KCurvePoint {
@@ -150,14 +149,7 @@ export class SegmentationModel {
     assertFinite(rows, 'segmentation input');
     const kk = Math.min(k, this.nFitted);
     const forest = this.forest.share();
-    const idx = this.leafIndex.toArrays();
-    const index = {
-      ...idx,
-      leafCounts: shareInt32(idx.leafCounts),
-      treeBase: shareInt32(idx.treeBase),
-      ptr: shareInt32(idx.ptr),
-      members: shareInt32(idx.members),
-    };
+    const index = shareLeafIndex(this.leafIndex.toArrays());
     const localIndex = LeafIndex.fromArrays(index);
     const starts: number[] = [];
     for (let s = 0; s < rows.rows; s += ASSIGN_CHUNK) starts.push(s);
@@ -171,13 +163,7 @@ export class SegmentationModel {
       (s) => pool.run<KnnGraph>({ kind: 'leaf-knn', ...task(s) }),
       pool,
     );
-    const indices = new Int32Array(rows.rows * kk);
-    const distances = new Float64Array(rows.rows * kk);
-    parts.forEach((g, c) => {
-      indices.set(g.indices, starts[c]! * kk);
-      distances.set(g.distances, starts[c]! * kk);
-    });
-    return { n: rows.rows, k: kk, indices, distances };
+    return concatGraphs(parts, starts, rows.rows, kk);
   }
 
   /** `assign` with the work shared with a worker pool (see neighboursAsync). */

@@ -5,6 +5,7 @@ export interface LayoutProblem {
   embedding: Float64Array;
   n: number;
   dim: number;
+  /** Edges sorted by head (as read from a CSR graph row by row). */
   head: Int32Array;
   tail: Int32Array;
   epochsPerSample: Float64Array;
@@ -16,12 +17,6 @@ export interface LayoutProblem {
   negativeSampleRate: number;
   /** Evaluate the repulsive kernel with Math.pow instead of the interpolated table (slower, for reference). */
   exactKernel?: boolean;
-  /**
-   * Coordinates are stored as float32 during the epochs by default (as umap-learn does): arithmetic stays in doubles,
-   * but the table of points is half the size, which matters for cache misses of the random negative samples at
-   * large n. 'float64' keeps full precision.
-   */
-  storage?: 'float32' | 'float64';
 }
 
 /** Table spacing in embedding distance and range: 1/128 up to distance 128. */
@@ -64,40 +59,176 @@ export function repulsionTable(a: number, b: number, gamma: number): Float64Arra
 }
 
 /**
- * umap-learn's optimize_layout_euclidean, single-threaded: per epoch every edge due for sampling pulls its endpoints
- * together (attractive gradient of 1 / (1 + a d^2b)), then pushes the head away from negativeSampleRate x (epochs
- * elapsed) random vertices (repulsive gradient with the 0.001 offset); gradients clipped to ±4, learning rate decaying
- * linearly. Vertex sampling uses the seeded generator, so the result is a pure function of input and seed.
+ * A layout split into vertex shards: shard s owns the vertices [vertexBounds[s], vertexBounds[s+1]) and the edges
+ * whose head is one of them, [edgeBounds[s], edgeBounds[s+1]). Everything a shard needs is here, in arrays that may
+ * live in SharedArrayBuffers so that shards run on different threads. Coordinates are float32 during the epochs (as
+ * umap-learn stores them): arithmetic stays in doubles, the table of points is half the size.
+ *
+ * Rules that make the result independent of how shards are spread over threads: a shard reads and writes its own
+ * vertices live; another shard's vertex is read as published at the end of the previous epoch (`snapshot`), and an
+ * attractive move of it is queued in `pending` and applied by its owner at the end of the epoch. With one shard this
+ * is exactly umap-learn's sequential optimiser.
  */
-export function optimizeLayout(p: LayoutProblem, rng: Random, onEpoch?: (epoch: number, nEpochs: number) => void): void {
-  const { n, dim, head, tail, epochsPerSample, a, b, nEpochs, gamma, initialAlpha, negativeSampleRate } = p;
-  const emb: Float32Array | Float64Array = p.storage === 'float64' ? p.embedding : Float32Array.from(p.embedding);
-  const exact = p.exactKernel === true;
-  const rep = repulsionTable(a, b, gamma);
-  const att = attractionTable(a, b);
-  const repLo = exact ? Infinity : TABLE_MIN * TABLE_STEP;
-  const repHi = TABLE_MAX * TABLE_STEP;
-  const attLo = exact ? Infinity : ATT_MIN * ATT_STEP;
-  const attHi = ATT_MAX * ATT_STEP;
+export interface ShardedLayout {
+  readonly n: number;
+  readonly dim: number;
+  readonly head: Int32Array;
+  readonly tail: Int32Array;
+  readonly epochsPerSample: Float64Array;
+  readonly a: number;
+  readonly b: number;
+  readonly nEpochs: number;
+  readonly gamma: number;
+  readonly initialAlpha: number;
+  readonly negativeSampleRate: number;
+  readonly exactKernel: boolean;
+  /** n x dim live coordinates (each shard writes only its own vertices). */
+  readonly embedding: Float32Array;
+  /** n x dim: coordinates as published at the end of the previous epoch (empty with one shard). */
+  readonly snapshot: Float32Array;
+  /** shards x n x dim: moves of other shards' vertices queued by each shard during the epoch. */
+  readonly pending: Float64Array;
+  readonly vertexBounds: Int32Array;
+  readonly edgeBounds: Int32Array;
+  /** Random state of each shard's negative sampling. */
+  readonly seeds: Int32Array;
+}
+
+/**
+ * Splits the problem into `shards` contiguous vertex ranges with about equal SGD work (each edge costs in
+ * proportion to how often it is sampled) and seeds one random stream per shard from `rng`. `share` allocates the
+ * arrays as SharedArrayBuffers (for threads).
+ */
+export function shardLayout(p: LayoutProblem, shards: number, rng: Random, share = false): ShardedLayout {
+  const { n, dim, head } = p;
   const m = head.length;
-  const epochOfNextSample = Float64Array.from(epochsPerSample);
-  const epochsPerNegativeSample = epochsPerSample.map((e) => e / negativeSampleRate);
-  const epochOfNextNegativeSample = Float64Array.from(epochsPerNegativeSample);
-  const twoAB = 2 * a * b;
-  const twoGammaB = 2 * gamma * b;
-  const diff = new Float64Array(dim);
-  const dim4 = dim - (dim % 4);
-  // mulberry32 inlined (seeded from the caller's generator): the negative-sample draws are the hottest call
-  let state = Math.floor(rng.next() * 4294967296) | 0;
-  let alpha = initialAlpha;
-  for (let epoch = 0; epoch < nEpochs; epoch++) {
-    for (let e = 0; e < m; e++) {
-      if (epochOfNextSample[e]! > epoch) continue;
+  const f32 = (len: number): Float32Array => new Float32Array(share ? new SharedArrayBuffer(4 * len) : new ArrayBuffer(4 * len));
+  const f64 = (len: number): Float64Array => new Float64Array(share ? new SharedArrayBuffer(8 * len) : new ArrayBuffer(8 * len));
+  const i32 = (a: ArrayLike<number>): Int32Array => {
+    const out = new Int32Array(share ? new SharedArrayBuffer(4 * a.length) : new ArrayBuffer(4 * a.length));
+    out.set(a);
+    return out;
+  };
+  for (let e = 1; e < m; e++) if (head[e]! < head[e - 1]!) throw new Error('UMAP layout: edges must be sorted by head');
+  // cut where the cumulative sampling work reaches s / shards of the total, at a vertex boundary
+  let total = 0;
+  for (let e = 0; e < m; e++) total += 1 / p.epochsPerSample[e]!;
+  const vertexBounds = [0];
+  const edgeBounds = [0];
+  let acc = 0;
+  let e = 0;
+  for (let s = 1; s < shards; s++) {
+    while (e < m && acc < (total * s) / shards) acc += 1 / p.epochsPerSample[e++]!;
+    while (e < m && e > 0 && head[e] === head[e - 1]) acc += 1 / p.epochsPerSample[e++]!;
+    vertexBounds.push(e < m ? head[e]! : n);
+    edgeBounds.push(e);
+  }
+  vertexBounds.push(n);
+  edgeBounds.push(m);
+  const embedding = f32(n * dim);
+  embedding.set(p.embedding);
+  const snapshot = f32(shards > 1 ? n * dim : 0);
+  if (shards > 1) snapshot.set(embedding);
+  return {
+    n,
+    dim,
+    head: share ? i32(p.head) : p.head,
+    tail: share ? i32(p.tail) : p.tail,
+    epochsPerSample: share ? copyShared(p.epochsPerSample) : p.epochsPerSample,
+    a: p.a,
+    b: p.b,
+    nEpochs: p.nEpochs,
+    gamma: p.gamma,
+    initialAlpha: p.initialAlpha,
+    negativeSampleRate: p.negativeSampleRate,
+    exactKernel: p.exactKernel === true,
+    embedding,
+    snapshot,
+    pending: f64(shards > 1 ? shards * n * dim : 0),
+    vertexBounds: i32(vertexBounds),
+    edgeBounds: i32(edgeBounds),
+    seeds: i32(Array.from({ length: shards }, () => Math.floor(rng.next() * 4294967296) | 0)),
+  };
+}
+
+function copyShared(a: Float64Array): Float64Array {
+  const out = new Float64Array(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+/**
+ * One shard's part of the SGD (umap-learn's optimize_layout_euclidean): per epoch every own edge due for sampling
+ * pulls its endpoints together (attractive gradient of 1 / (1 + a d^2b)), then pushes the head away from
+ * negativeSampleRate x (epochs elapsed) random vertices (repulsive gradient with the 0.001 offset); gradients
+ * clipped to ±4, learning rate decaying linearly. Vertex sampling uses the shard's seeded stream, so the result is a
+ * pure function of the layout. Call `edges(e)`; once every shard has done its edges of epoch e, `publish()`; once
+ * every shard has published, the next epoch.
+ */
+export class LayoutShard {
+  private readonly lo: number;
+  private readonly hi: number;
+  private readonly e0: number;
+  private readonly e1: number;
+  private readonly epochOfNextSample: Float64Array;
+  private readonly epochsPerNegativeSample: Float64Array;
+  private readonly epochOfNextNegativeSample: Float64Array;
+  private readonly rep: Float64Array;
+  private readonly att: Float64Array;
+  private readonly shards: number;
+  private state: number;
+
+  constructor(
+    private readonly L: ShardedLayout,
+    readonly shard: number,
+  ) {
+    this.shards = L.vertexBounds.length - 1;
+    this.lo = L.vertexBounds[shard]!;
+    this.hi = L.vertexBounds[shard + 1]!;
+    this.e0 = L.edgeBounds[shard]!;
+    this.e1 = L.edgeBounds[shard + 1]!;
+    const eps = L.epochsPerSample.subarray(this.e0, this.e1);
+    this.epochOfNextSample = Float64Array.from(eps);
+    this.epochsPerNegativeSample = eps.map((e) => e / L.negativeSampleRate);
+    this.epochOfNextNegativeSample = Float64Array.from(this.epochsPerNegativeSample);
+    this.rep = repulsionTable(L.a, L.b, L.gamma);
+    this.att = attractionTable(L.a, L.b);
+    this.state = L.seeds[shard]!;
+  }
+
+  /** Learning rate during epoch e. */
+  private alpha(epoch: number): number {
+    return this.L.initialAlpha * (epoch === 0 ? 1 : 1 - (epoch - 1) / this.L.nEpochs);
+  }
+
+  /** Phase 1 of epoch e: the shard's edges (positive and negative samples). */
+  edges(epoch: number): void {
+    const { n, dim, head, tail, a, b, gamma, embedding: emb, snapshot: snap, pending } = this.L;
+    const { lo, hi, e0, e1, rep, att, epochOfNextSample, epochsPerNegativeSample, epochOfNextNegativeSample } = this;
+    const alpha = this.alpha(epoch);
+    const exact = this.L.exactKernel;
+    const repLo = exact ? Infinity : TABLE_MIN * TABLE_STEP;
+    const repHi = TABLE_MAX * TABLE_STEP;
+    const attLo = exact ? Infinity : ATT_MIN * ATT_STEP;
+    const attHi = ATT_MAX * ATT_STEP;
+    const twoAB = 2 * a * b;
+    const twoGammaB = 2 * gamma * b;
+    const pendOff = this.shard * n * dim;
+    const diff = new Float64Array(dim);
+    const dim4 = dim - (dim % 4);
+    // mulberry32 inlined: the negative-sample draws are the hottest call
+    let state = this.state;
+    for (let e = e0; e < e1; e++) {
+      const le = e - e0;
+      if (epochOfNextSample[le]! > epoch) continue;
       const jo = head[e]! * dim;
-      const ko = tail[e]! * dim;
+      const tv = tail[e]!;
+      const tailOwn = tv >= lo && tv < hi;
+      const ko = tv * dim;
+      const tArr = tailOwn ? emb : snap;
       let d2 = 0;
       for (let t = 0; t < dim; t++) {
-        const v = emb[jo + t]! - emb[ko + t]!;
+        const v = emb[jo + t]! - tArr[ko + t]!;
         diff[t] = v;
         d2 += v * v;
       }
@@ -117,16 +248,19 @@ export function optimizeLayout(p: LayoutProblem, rng: Random, onEpoch?: (epoch: 
           let g = coeff * diff[t]!;
           g = g > 4 ? 4 : g < -4 ? -4 : g;
           emb[jo + t] += g * alpha;
-          emb[ko + t] -= g * alpha;
+          if (tailOwn) emb[ko + t] -= g * alpha;
+          else pending[pendOff + ko + t] -= g * alpha;
         }
       }
-      epochOfNextSample[e] += epochsPerSample[e]!;
-      const nNeg = Math.floor((epoch - epochOfNextNegativeSample[e]!) / epochsPerNegativeSample[e]!);
+      epochOfNextSample[le] += this.L.epochsPerSample[e]!;
+      const nNeg = Math.floor((epoch - epochOfNextNegativeSample[le]!) / epochsPerNegativeSample[le]!);
       for (let s = 0; s < nNeg; s++) {
         let z = (state = (state + 0x6d2b79f5) | 0);
         z = Math.imul(z ^ (z >>> 15), z | 1);
         z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-        const ro = Math.floor((((z ^ (z >>> 14)) >>> 0) / 4294967296) * n) * dim;
+        const r = Math.floor((((z ^ (z >>> 14)) >>> 0) / 4294967296) * n);
+        const src = r >= lo && r < hi ? emb : snap;
+        const ro = r * dim;
         // four accumulators (faster in V8 for wide embeddings); the same sum for dim < 4
         let d0 = 0;
         let d1 = 0;
@@ -134,10 +268,10 @@ export function optimizeLayout(p: LayoutProblem, rng: Random, onEpoch?: (epoch: 
         let d3 = 0;
         let t = 0;
         for (; t < dim4; t += 4) {
-          const v0 = emb[jo + t]! - emb[ro + t]!;
-          const v1 = emb[jo + t + 1]! - emb[ro + t + 1]!;
-          const v2 = emb[jo + t + 2]! - emb[ro + t + 2]!;
-          const v3 = emb[jo + t + 3]! - emb[ro + t + 3]!;
+          const v0 = emb[jo + t]! - src[ro + t]!;
+          const v1 = emb[jo + t + 1]! - src[ro + t + 1]!;
+          const v2 = emb[jo + t + 2]! - src[ro + t + 2]!;
+          const v3 = emb[jo + t + 3]! - src[ro + t + 3]!;
           diff[t] = v0;
           diff[t + 1] = v1;
           diff[t + 2] = v2;
@@ -148,7 +282,7 @@ export function optimizeLayout(p: LayoutProblem, rng: Random, onEpoch?: (epoch: 
           d3 += v3 * v3;
         }
         for (; t < dim; t++) {
-          const v = emb[jo + t]! - emb[ro + t]!;
+          const v = emb[jo + t]! - src[ro + t]!;
           diff[t] = v;
           d0 += v * v;
         }
@@ -170,10 +304,45 @@ export function optimizeLayout(p: LayoutProblem, rng: Random, onEpoch?: (epoch: 
           }
         }
       }
-      if (nNeg > 0) epochOfNextNegativeSample[e] += nNeg * epochsPerNegativeSample[e]!;
+      if (nNeg > 0) epochOfNextNegativeSample[le] += nNeg * epochsPerNegativeSample[le]!;
     }
-    alpha = initialAlpha * (1 - epoch / nEpochs);
-    onEpoch?.(epoch + 1, nEpochs);
+    this.state = state;
   }
-  if (emb !== p.embedding) p.embedding.set(emb);
+
+  /** Phase 2 of an epoch: applies the moves other shards queued for own vertices and publishes own coordinates. */
+  publish(): void {
+    if (this.shards === 1) return;
+    const { n, dim, embedding: emb, snapshot: snap, pending } = this.L;
+    const a = this.lo * dim;
+    const b = this.hi * dim;
+    for (let o = 0; o < this.shards; o++) {
+      if (o === this.shard) continue;
+      const off = o * n * dim;
+      for (let i = a; i < b; i++) {
+        const v = pending[off + i]!;
+        if (v !== 0) {
+          emb[i] += v;
+          pending[off + i] = 0;
+        }
+      }
+    }
+    snap.set(emb.subarray(a, b), a);
+  }
+}
+
+/** Runs every shard in the calling thread, epoch by epoch (the result a threaded run gives too). */
+export function runLayoutInline(L: ShardedLayout, onEpoch?: (epoch: number, nEpochs: number) => void): void {
+  const shards = Array.from({ length: L.vertexBounds.length - 1 }, (_, s) => new LayoutShard(L, s));
+  for (let epoch = 0; epoch < L.nEpochs; epoch++) {
+    for (const s of shards) s.edges(epoch);
+    for (const s of shards) s.publish();
+    onEpoch?.(epoch + 1, L.nEpochs);
+  }
+}
+
+/** umap-learn's sequential optimiser: one shard, in the calling thread. Updates p.embedding in place. */
+export function optimizeLayout(p: LayoutProblem, rng: Random, onEpoch?: (epoch: number, nEpochs: number) => void): void {
+  const L = shardLayout(p, 1, rng);
+  runLayoutInline(L, onEpoch);
+  p.embedding.set(L.embedding);
 }

@@ -10,7 +10,8 @@ import { bfsOrder, connectedComponents, fuzzySimplicialSet, permuteGraph, smooth
 import { exactKnn, nnDescentKnn } from './knn-search';
 import { embeddingQuality, embeddingQualityFrom } from './quality';
 import { spectralLayout } from './spectral';
-import { umap } from './umap';
+import { MlWorkerPool } from '../worker/ml-pool';
+import { umap, umapAsync } from './umap';
 
 const centers = (k: number, d: number, scale: number, seed: number) => {
   const rng = new Random(seed);
@@ -186,6 +187,23 @@ describe('umap', () => {
     const allSame = umap(fromRows(Array.from({ length: 20 }, () => [3, 3])), { seed: 1, nEpochs: 10, nNeighbors: 4 });
     expect(allSame.embedding.data.every(Number.isFinite)).toBe(true);
   });
+
+  it('splits the SGD into vertex shards: the same embedding inline and on a worker thread, clusters kept', async () => {
+    const inline = umap(fixture.x, { seed: 4, nEpochs: 120, layoutShards: 2 });
+    const pool = new MlWorkerPool(1);
+    try {
+      const threaded = await umapAsync(fixture.x, { seed: 4, nEpochs: 120, layoutShards: 2 }, pool);
+      expect(Array.from(threaded.embedding.data)).toEqual(Array.from(inline.embedding.data));
+    } finally {
+      await pool.close();
+    }
+    expect(silhouetteScore(inline.embedding, fixture.labels)).toBeGreaterThan(0.6);
+    expect(embeddingQuality(fixture.x, inline.embedding, { k: 10 }).trustworthiness).toBeGreaterThan(0.85);
+    // one shard is the sequential optimiser, with or without a pool
+    const sequential = umap(fixture.x, { seed: 4, nEpochs: 120 });
+    expect(Array.from((await umapAsync(fixture.x, { seed: 4, nEpochs: 120 }, null)).embedding.data)).toEqual(Array.from(sequential.embedding.data));
+    expect(() => umap(fixture.x, { layoutShards: 0 })).toThrow(/layoutShards/);
+  }, 30_000);
 
   it('approximates the exact kernel closely', () => {
     const fast = umap(fixture.x, { seed: 3, nEpochs: 100 });

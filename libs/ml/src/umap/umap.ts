@@ -5,7 +5,9 @@ import { pca, pcaTransform } from '../linalg/pca';
 import { findAbParams } from './ab-params';
 import { CsrGraph, bfsOrder, fuzzySimplicialSet, permuteGraph } from './fuzzy-set';
 import { euclideanKnn } from './knn-search';
-import { optimizeLayout } from './optimize';
+import type { MlWorkerPool } from '../worker/ml-pool';
+import { runLayoutThreaded } from './layout-threads';
+import { LayoutProblem, runLayoutInline, shardLayout } from './optimize';
 import { spectralInit, SpectralOptions } from './spectral';
 
 export interface UmapOptions {
@@ -35,6 +37,12 @@ export interface UmapOptions {
   spectral?: SpectralOptions;
   /** Use Math.pow for every repulsive sample instead of the interpolated kernel table (slower; for reference). */
   exactKernel?: boolean;
+  /**
+   * Vertex shards of the SGD epochs (default 1: umap-learn's sequential optimiser). With more, each shard moves its
+   * own vertices and sees the others' as published at the end of the epoch before last, so that `umapAsync` can run
+   * the shards on worker threads with the same result as running them here (see ShardedLayout).
+   */
+  layoutShards?: number;
   /** Progress callback after each epoch. */
   onEpoch?: (epoch: number, nEpochs: number) => void;
 }
@@ -90,13 +98,18 @@ function truncateKnn(g: KnnGraph, m: number): KnnGraph {
   return { n: g.n, k: m, indices, distances };
 }
 
-/**
- * UMAP (McInnes, Healy & Melville) following umap-learn: kNN graph → fuzzy simplicial set → spectral initialisation →
- * SGD with negative sampling. Input is a data matrix (euclidean) or a precomputed KnnGraph (e.g. random-forest leaf
- * neighbours). Typed arrays throughout; single-threaded and seeded, so identical input and seed give an identical
- * embedding.
- */
-export function umap(input: Matrix | KnnGraph, options: UmapOptions = {}): UmapResult {
+interface PreparedLayout {
+  readonly problem: LayoutProblem;
+  /** Generator of the SGD's negative sampling. */
+  readonly rng: Random;
+  readonly perm: Int32Array;
+  readonly graph: CsrGraph;
+  readonly knn: KnnGraph;
+  readonly times: number[];
+}
+
+/** Everything before the SGD epochs: kNN graph, fuzzy set, vertex order, initial layout, edges to sample. */
+function prepare(input: Matrix | KnnGraph, options: UmapOptions): PreparedLayout {
   const {
     nComponents = 2,
     minDist = 0.1,
@@ -193,11 +206,15 @@ export function umap(input: Matrix | KnnGraph, options: UmapOptions = {}): UmapR
     }
   }
   const { a, b } = findAbParams(spread, minDist);
-  optimizeLayout(
-    { embedding: emb, n, dim: nComponents, head, tail, epochsPerSample, a, b, nEpochs, gamma: repulsionStrength, initialAlpha: learningRate, negativeSampleRate, exactKernel: options.exactKernel },
-    rng.fork(),
-    options.onEpoch,
-  );
+  const problem: LayoutProblem = { embedding: emb, n, dim: nComponents, head, tail, epochsPerSample, a, b, nEpochs, gamma: repulsionStrength, initialAlpha: learningRate, negativeSampleRate, exactKernel: options.exactKernel };
+  return { problem, rng: rng.fork(), perm, graph, knn, times: [t0, t1, t2, t3] };
+}
+
+/** The optimised layout back in the caller's vertex order, with the stage timings. */
+function finish(p: PreparedLayout): UmapResult {
+  const { problem, perm, graph, knn } = p;
+  const { n, dim: nComponents, embedding: emb, a, b, nEpochs } = problem;
+  const [t0, t1, t2, t3] = p.times as [number, number, number, number];
   const out = new Float64Array(n * nComponents);
   for (let i = 0; i < n; i++) out.set(emb.subarray(i * nComponents, (i + 1) * nComponents), perm[i]! * nComponents);
   const t4 = performance.now();
@@ -210,4 +227,38 @@ export function umap(input: Matrix | KnnGraph, options: UmapOptions = {}): UmapR
     nEpochs,
     timings: { knn: t1 - t0, graph: t2 - t1, init: t3 - t2, optimize: t4 - t3 },
   };
+}
+
+/**
+ * UMAP (McInnes, Healy & Melville) following umap-learn: kNN graph → fuzzy simplicial set → spectral initialisation →
+ * SGD with negative sampling. Input is a data matrix (euclidean) or a precomputed KnnGraph (e.g. random-forest leaf
+ * neighbours). Typed arrays throughout; seeded, so identical input and seed give an identical embedding. Runs in the
+ * calling thread (see umapAsync for the SGD shards on worker threads).
+ */
+export function umap(input: Matrix | KnnGraph, options: UmapOptions = {}): UmapResult {
+  const shards = shardsOf(options);
+  const p = prepare(input, options);
+  const L = shardLayout(p.problem, shards, p.rng);
+  runLayoutInline(L, options.onEpoch);
+  p.problem.embedding.set(L.embedding);
+  return finish(p);
+}
+
+/**
+ * `umap` with the SGD's vertex shards (options.layoutShards) spread over the calling thread and the pool's workers:
+ * the same embedding as `umap` with the same options, in about 1 / shards of the epochs' time.
+ */
+export async function umapAsync(input: Matrix | KnnGraph, options: UmapOptions, pool: MlWorkerPool | null): Promise<UmapResult> {
+  const shards = shardsOf(options);
+  const p = prepare(input, options);
+  const L = shardLayout(p.problem, shards, p.rng, pool !== null && shards > 1);
+  await runLayoutThreaded(L, pool, options.onEpoch);
+  p.problem.embedding.set(L.embedding);
+  return finish(p);
+}
+
+function shardsOf(o: UmapOptions): number {
+  const s = o.layoutShards ?? 1;
+  if (!Number.isInteger(s) || s < 1) throw new InvalidInputError(`UMAP: layoutShards must be a positive integer, got ${s}`);
+  return s;
 }

@@ -1,24 +1,33 @@
-/** Long-lived worker of MlWorkerPool: grows trees and fits Gaussian mixtures for the pipeline on request. */
+/** Long-lived worker of MlWorkerPool: grows trees, runs UMAP layout shards, fits Gaussian mixtures, finds leaf neighbours. */
 import { parentPort } from 'node:worker_threads';
-import { growTree } from '../forest/tree.builder';
+import { growTrees } from '../forest/tree.builder';
 import type { ForestWorkerRequest } from '../forest/random-forest.model';
 import { evaluateK, KTask } from '../pipeline/select-k';
-import { LeafKnnTask, leafKnnChunk } from '../pipeline/leaf-knn.task';
+import { LeafGraphTask, LeafKnnTask, leafGraphChunk, leafKnnChunk } from '../pipeline/leaf-knn.task';
+import { LayoutShardTask, runLayoutShardBlocking } from '../umap/layout-threads';
 
-export type MlTask = ({ kind: 'trees' } & ForestWorkerRequest) | ({ kind: 'gmm-k' } & KTask) | ({ kind: 'leaf-knn' } & LeafKnnTask);
+export type MlTask =
+  | ({ kind: 'trees' } & ForestWorkerRequest)
+  | ({ kind: 'gmm-k' } & KTask)
+  | ({ kind: 'leaf-knn' } & LeafKnnTask)
+  | ({ kind: 'leaf-graph' } & LeafGraphTask)
+  | ({ kind: 'umap-shard' } & LayoutShardTask);
 
 const port = parentPort!;
 port.on('message', ({ id, task }: { id: number; task: MlTask }) => {
   try {
     if (task.kind === 'trees') {
-      const trees = task.seeds.map((s) => growTree(task.data, task.params, s));
+      const trees = growTrees(task.data, task.params, task.seeds, task.firstTree, task.leaves, task.nTrees);
       const transfer = trees.flatMap((t) => [t.feature.buffer, t.threshold.buffer, t.left.buffer, t.right.buffer, t.value.buffer, t.importance.buffer] as ArrayBuffer[]);
       port.postMessage({ id, ok: true, result: trees }, transfer);
     } else if (task.kind === 'gmm-k') {
       const r = evaluateK(task);
       port.postMessage({ id, ok: true, result: { point: r.point, gmm: r.gmm?.toJSON() ?? null, gmmMs: r.gmmMs, silhouetteMs: r.silhouetteMs } });
-    } else if (task.kind === 'leaf-knn') {
-      const g = leafKnnChunk(task);
+    } else if (task.kind === 'umap-shard') {
+      runLayoutShardBlocking(task);
+      port.postMessage({ id, ok: true, result: null });
+    } else if (task.kind === 'leaf-knn' || task.kind === 'leaf-graph') {
+      const g = task.kind === 'leaf-knn' ? leafKnnChunk(task) : leafGraphChunk(task);
       port.postMessage({ id, ok: true, result: g }, [g.indices.buffer as ArrayBuffer, g.distances.buffer as ArrayBuffer]);
     } else {
       throw new Error(`unknown ml task ${(task as { kind: string }).kind}`);

@@ -17,6 +17,11 @@ export function startWorker(entry: string, workerData: unknown): Worker {
   return new Worker(entry, options);
 }
 
+/** Whether a typed array lives in a SharedArrayBuffer (by its tag, so that it holds across realms). */
+export function isShared(a: ArrayBufferView): boolean {
+  return Object.prototype.toString.call(a.buffer) === '[object SharedArrayBuffer]';
+}
+
 /** Copies a typed array into shared memory so that workers read it without a copy. */
 export function shareFloat64(a: Float64Array): Float64Array {
   const out = new Float64Array(new SharedArrayBuffer(a.byteLength));
