@@ -16,8 +16,9 @@
  */
 import 'reflect-metadata';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { encodeInvoiceLine, invoiceLineKey, INVOICE_LINE_V1, parseSegmentChangeEvent, type InvoiceLineEvent } from '@insiders/events';
 import { DEFAULT_QUARANTINE_BOUNDS, policyPreset, type CustomerFeatures } from '@insiders/features-core';
@@ -27,11 +28,13 @@ import { MetricsRegistry } from '@insiders/observability';
 import { DEFAULT_INSIDERS_RULE, DEFAULT_NAMING_RULE } from '@insiders/segments';
 import { openClickHouse, runMigrations, StorageModule } from '@insiders/storage';
 import { FeaturesRepository } from '../apps/features/src/features.repository';
+import { FeaturesService } from '../apps/features/src/features.service';
 import { InvoiceLinesProcessor } from '../apps/features/src/invoice-lines.processor';
 import { readSeedEvents, toBatches } from '../apps/features/src/testing/features.fixtures';
 import { ClustererModule, ClustererService, loadClustererConfig } from '../apps/clusterer/src';
 import { buildSegmentation } from '../apps/clusterer/src/domain/segmentation.builder';
 import { prepareFeatures } from '../apps/clusterer/src/model/feature-matrix';
+import { customerFeatures } from '../apps/clusterer/src/testing/customer-features.fixture';
 import { fitSegmentation } from '../apps/clusterer/src/model/segmentation-model.adapter';
 
 const GOLDEN = join(__dirname, '..', 'test', 'fixtures', 'reference-features-seed-ian.csv');
@@ -53,9 +56,8 @@ function goldenCustomers(): CustomerFeatures[] {
   return lines.map((line) => {
     const [id, revenue, recency, products, frequency, returns] = line.split(',').map((x, i) => (i === 0 ? x : Number(x))) as [string, number, number, number, number, number];
     const invoices = Math.max(1, Math.round(frequency * 30));
-    return {
+    return customerFeatures({
       customerId: id,
-      synthetic: false,
       grossRevenue: revenue,
       recencyDays: recency,
       invoices,
@@ -63,19 +65,14 @@ function goldenCustomers(): CustomerFeatures[] {
       products,
       uniqueProducts: products,
       averageTicket: revenue / invoices,
-      averageDaysBetweenPurchases: null,
       frequency,
       returns,
       returnLines: returns > 0 ? 1 : 0,
-      returnRate: 0,
       averageBasketSize: 0,
       averageUniqueBasketSize: 0,
-      revenueShareByWeekday: new Array<number>(7).fill(0),
-      revenueShareByDayOfMonth: new Array<number>(31).fill(0),
-      country: 'United Kingdom',
       firstPurchaseDay: '2016-12-01',
       lastPurchaseDay: new Date(Date.parse('2017-12-07T00:00:00Z') - recency * 86_400_000).toISOString().slice(0, 10),
-    };
+    });
   });
 }
 
@@ -131,6 +128,30 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN;
 }
 
+function median(xs: number[]): number {
+  return percentile([...xs].sort((a, b) => a - b), 0.5);
+}
+
+/** One new customer's way through the system: wall-clock marks (Date.now()) of each stage it reached. */
+interface Trace {
+  published: number;
+  fetched?: number;
+  written?: number;
+  pass?: Record<string, number>;
+  received?: number;
+}
+
+/** The stages of the latency, in order: [name, from mark, to mark]. */
+const STAGES: [string, (t: Trace) => number | undefined, (t: Trace) => number | undefined][] = [
+  ['kafka → features consumer', (t) => t.published, (t) => t.fetched],
+  ['features batch written', (t) => t.fetched, (t) => t.written],
+  ['feed sees it (wait + query)', (t) => t.written, (t) => t.pass?.feed],
+  ['features + memberships read', (t) => t.pass?.feed, (t) => t.pass?.features],
+  ['assign', (t) => t.pass?.features, (t) => t.pass?.assign],
+  ['events published', (t) => t.pass?.assign, (t) => t.pass?.publish],
+  ['event delivered to a consumer', (t) => t.pass?.publish, (t) => t.received],
+];
+
 async function benchLatency(rate: number, seconds: number): Promise<void> {
   const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
   if (!brokers.length) throw new Error('latency needs KAFKA_BROKERS (e.g. bash scripts/kafka.sh start)');
@@ -145,13 +166,16 @@ async function benchLatency(rate: number, seconds: number): Promise<void> {
     CLUSTERER_REFIT_INTERVAL_MS: '0',
     CLUSTERER_REFIT_AFTER_CHANGED: '0',
     CLUSTERER_DRIFT_THRESHOLD: '0',
-    CLUSTERER_POLL_MS: process.env.CLUSTERER_POLL_MS ?? '100',
+    ...(process.env.CLUSTERER_POLL_MS ? { CLUSTERER_POLL_MS: process.env.CLUSTERER_POLL_MS } : {}),
     LOG_LEVEL: 'warn',
   });
+  Logger.overrideLogger(['error', 'warn']);
   const client = await openClickHouse({ database: config.CLICKHOUSE_DATABASE, chdbPath: dir });
   await runMigrations(client, config.CLICKHOUSE_DATABASE);
   const policy = policyPreset(config.FEATURE_POLICY);
-  const processor = new InvoiceLinesProcessor(new FeaturesRepository(client), [policy], DEFAULT_QUARANTINE_BOUNDS, new MetricsRegistry({ service: 'bench', defaultMetrics: false }));
+  const featuresRepository = new FeaturesRepository(client);
+  await new FeaturesService(featuresRepository, policy, []).ensureStates(); // as the features app starts (marks the states built)
+  const processor = new InvoiceLinesProcessor(featuresRepository, [policy], DEFAULT_QUARANTINE_BOUNDS, new MetricsRegistry({ service: 'bench', defaultMetrics: false }));
   const base = await readSeedEvents(undefined, 60_000);
   for (const batch of toBatches(base, 20_000)) await processor.process(batch);
   const bus = createEventBus(config);
@@ -165,46 +189,47 @@ async function benchLatency(rate: number, seconds: number): Promise<void> {
   console.log(`model ${first.version}: ${first.customers} customers, k=${first.k} (refit ${sec(Object.values(first.timings ?? {}).reduce((s, x) => s + x, 0))})`);
   while ((await service.assignChangedNow()).customers > 0);
 
-  const publishedAt = new Map<string, number>();
-  const latencies: number[] = [];
-  const stats = { batches: 0, batchMs: 0, batchMsgs: 0, passes: 0, passMs: 0, passCustomers: 0, steps: {} as Record<string, number> };
-  const features = await bus.subscribe({ topic: topics.invoiceLines, groupId: `${prefix}-features`, fromBeginning: true }, async (batch) => {
-    const t = performance.now();
+  const traces = new Map<string, Trace>();
+  const batches: { lines: number; ms: number }[] = [];
+  const passes: { customers: number; ms: number; timings: Record<string, number> }[] = [];
+  const stepsBefore = { ...processor.stepMs };
+  // the features consumer on a bus of its own, with the partition concurrency the features app would use
+  const featuresConcurrency = Number(process.env.BENCH_FEATURES_PARTITIONS_CONCURRENTLY ?? 1);
+  const featuresBus = createEventBus(config, { kafka: { partitionsConsumedConcurrently: featuresConcurrency } });
+  const features = await featuresBus.subscribe({ topic: topics.invoiceLines, groupId: `${prefix}-features`, fromBeginning: true }, async (batch) => {
+    const fetched = Date.now();
     await processor.process(batch);
-    stats.batches++;
-    stats.batchMs += performance.now() - t;
-    stats.batchMsgs += batch.messages.length;
+    const written = Date.now();
+    batches.push({ lines: batch.messages.length, ms: written - fetched });
+    for (const m of batch.messages) {
+      const trace = m.key === null ? undefined : traces.get(m.key);
+      if (trace && trace.written === undefined) Object.assign(trace, { fetched, written });
+    }
   });
   const listener = await bus.subscribe({ topic: topics.segmentChanges, groupId: `${prefix}-listener`, fromBeginning: false }, async (batch) => {
     const now = Date.now();
     for (const m of batch.messages) {
       const e = parseSegmentChangeEvent(JSON.parse(m.value.toString('utf8')));
-      const t = publishedAt.get(e.customerId);
-      if (t !== undefined && e.reason === 'incremental') {
-        latencies.push(now - t);
-        publishedAt.delete(e.customerId);
-      }
+      const trace = traces.get(e.customerId);
+      if (trace && trace.received === undefined && e.reason === 'incremental') trace.received = now;
     }
   });
-  // the incremental loop, as in the service (scheduler on, refits off): poll every CLUSTERER_POLL_MS when idle
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const t = performance.now();
-      const r = await service.assignChangedNow();
-      if (r.customers > 0) {
-        stats.passes++;
-        stats.passMs += performance.now() - t;
-        stats.passCustomers += r.customers;
-        for (const [k, v] of Object.entries(r.timings ?? {})) stats.steps[k] = (stats.steps[k] ?? 0) + v / 1;
-        continue; // busy: poll again at once (as the service loop does)
-      }
-      await new Promise((r) => setTimeout(r, config.CLUSTERER_POLL_MS));
+  // the service's own loop (refits off): woken by the features feed, else polling every CLUSTERER_POLL_MS
+  service.onPass((r) => {
+    const pass = { customers: r.customers, ms: (r.marks?.publish ?? 0) - (r.marks?.start ?? 0), timings: { ...r.timings } };
+    passes.push(pass);
+    void r.stored?.then((ms) => (pass.timings['store (background)'] = Math.round(ms)));
+    for (const id of r.customerIds ?? []) {
+      const trace = traces.get(id);
+      if (trace && !trace.pass) trace.pass = r.marks;
     }
-  })();
+  });
+  featuresRepository.changes.subscribe((change) => service.wake(change)); // as the embedded composition root wires it
+  service.startLoop();
 
   // load: one invoice line per new customer, `rate` per second in 10 ms ticks
   const total = rate * seconds;
+  const cpu0 = process.cpuUsage();
   const started = Date.now();
   let sent = 0;
   while (sent < total) {
@@ -227,30 +252,46 @@ async function benchLatency(rate: number, seconds: number): Promise<void> {
           country: 'United Kingdom',
           source: 'bench',
         });
-        publishedAt.set(customerId, now);
+        traces.set(customerId, { published: now });
       }
       await bus.publish(topics.invoiceLines, lines.map((e) => ({ key: invoiceLineKey(e), value: encodeInvoiceLine(e) })));
     }
     await new Promise((r) => setTimeout(r, 10));
   }
   const sendSeconds = (Date.now() - started) / 1000;
+  const done = (): number => [...traces.values()].filter((t) => t.received !== undefined).length;
   const deadline = Date.now() + 60_000;
-  while (latencies.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  running = false;
-  await loop;
-  const sorted = [...latencies].sort((a, b) => a - b);
+  while (done() < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const wallSeconds = (Date.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const load = loadavg();
+
+  const all = [...traces.values()];
+  const latencies = all.filter((t) => t.received !== undefined).map((t) => t.received! - t.published).sort((a, b) => a - b);
   console.log(
     `incremental assignment at ${rate} events/s for ${seconds} s (sent in ${sendSeconds.toFixed(1)} s): ${latencies.length}/${total} segment-change events; ` +
-      `latency p50 ${percentile(sorted, 0.5)} ms, p99 ${percentile(sorted, 0.99)} ms, max ${sorted[sorted.length - 1]} ms (target p99 < 1000 ms)`,
+      `latency p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms, max ${latencies[latencies.length - 1]} ms (target p99 < 1000 ms)`,
   );
+  console.log(`  features consumer: ${featuresConcurrency} partition(s) at a time (BENCH_FEATURES_PARTITIONS_CONCURRENTLY)`);
+  console.log(`  bench process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over ${wallSeconds.toFixed(1)} s wall (broker not included); load average ${load.map((x) => x.toFixed(2)).join(' ')}`);
+  console.log('  per-stage latency of a customer (ms):      median     p99');
+  for (const [name, from, to] of STAGES) {
+    const xs = all.map((t) => (from(t) !== undefined && to(t) !== undefined ? to(t)! - from(t)! : NaN)).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+    console.log(`    ${name.padEnd(36)} ${String(percentile(xs, 0.5)).padStart(8)} ${String(percentile(xs, 0.99)).padStart(7)}`);
+  }
+  const steps = Object.entries(processor.stepMs).map(([k, v]) => `${k} ${((v - stepsBefore[k as keyof typeof stepsBefore]) / batches.length).toFixed(0)}`);
   console.log(
-    `  features consumer: ${stats.batches} batches, mean ${(stats.batchMsgs / stats.batches).toFixed(0)} lines in ${(stats.batchMs / stats.batches).toFixed(0)} ms; ` +
-      `clusterer: ${stats.passes} assignment passes, mean ${(stats.passCustomers / stats.passes).toFixed(0)} customers in ${(stats.passMs / stats.passes).toFixed(0)} ms ` +
-      `(mean per step: ${Object.entries(stats.steps).map(([k, v]) => `${k} ${(v / stats.passes).toFixed(0)} ms`).join(', ')})`,
+    `  features consumer: ${batches.length} batches, median ${median(batches.map((b) => b.lines))} lines in ${median(batches.map((b) => b.ms))} ms ` + `(mean ms per step: ${steps.join(', ')})`,
+  );
+  const stepNames = [...new Set(passes.flatMap((p) => Object.keys(p.timings)))];
+  console.log(
+    `  clusterer: ${passes.length} assignment passes, median ${median(passes.map((p) => p.customers))} customers, ${median(passes.map((p) => p.ms))} ms to publish ` +
+      `(median ms per step: ${stepNames.map((k) => `${k} ${median(passes.map((p) => p.timings[k] ?? 0))}`).join(', ')})`,
   );
   await features.stop();
   await listener.stop();
   await app.close();
+  await featuresBus.close();
   await bus.close();
   await client.close();
   rmSync(dir, { recursive: true, force: true });

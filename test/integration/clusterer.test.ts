@@ -10,6 +10,7 @@ import { MetricsRegistry } from '@insiders/observability';
 import { openClickHouse, runMigrations, StorageModule } from '@insiders/storage';
 import { expectEventually, kafkaBrokersFromEnv, tempChdbDir, uniqueName } from '@insiders/testing';
 import { FeaturesRepository } from '../../apps/features/src/features.repository';
+import { FeaturesService } from '../../apps/features/src/features.service';
 import { InvoiceLinesProcessor } from '../../apps/features/src/invoice-lines.processor';
 import { readSeedEvents } from '../../apps/features/src/testing/features.fixtures';
 import { BackfillHistoryUseCase, ClustererModule, ClustererService, ExplainCustomerUseCase, loadClustererConfig } from '../../apps/clusterer/src';
@@ -80,6 +81,9 @@ describe('clusterer on the seed data set (real broker, chDB)', () => {
     bus = createEventBus(config);
     await bus.ensureTopics([{ topic: topics.invoiceLines, partitions: 3 }, { topic: topics.segmentChanges, partitions: 3 }]);
     features = new FeaturesRepository(client);
+    // as the features app starts: states of the maintained policy built (here: on the empty store), so readers merge
+    // day states (refits) and read the running per-customer states (incremental assignment)
+    await new FeaturesService(features, policyPreset(config.FEATURE_POLICY), []).ensureStates();
     const processor = new InvoiceLinesProcessor(features, [policyPreset(config.FEATURE_POLICY)], DEFAULT_QUARANTINE_BOUNDS, new MetricsRegistry({ service: 'test', defaultMetrics: false }));
     // the features consumer: invoice lines from the broker into ClickHouse
     subscriptions.push(
@@ -166,6 +170,23 @@ describe('clusterer on the seed data set (real broker, chDB)', () => {
     expect(after.size).toBeGreaterThan(before.size); // new customers in the last month
     const expected = membershipDiff(before, after);
     await expectEventually(() => expect(eventsOf('incremental', 1).map(eventKey).sort()).toEqual(expected), { timeoutMs: 60_000 });
+
+    // incremental assignment reads the running per-customer states, a refit merges the day states: same features
+    const policy = policyPreset(config.FEATURE_POLICY);
+    const viaDays = (await repo.readFeatures(policy)).filter((f) => !f.synthetic);
+    const viaRunning = await repo.readCurrentFeatures(policy, new Map(viaDays.map((f) => [f.customerId, f.customerId])));
+    expect(viaRunning).not.toBeNull();
+    const running = new Map(viaRunning!.map((f) => [f.customerId, f]));
+    expect(running.size).toBe(viaDays.length);
+    for (const f of viaDays) {
+      const g = running.get(f.customerId)!;
+      for (const [name, value] of Object.entries(f)) {
+        const other = (g as unknown as Record<string, unknown>)[name];
+        if (typeof value === 'number') expect(Math.abs(value - (other as number))).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(value)));
+        else if (Array.isArray(value)) (value as number[]).forEach((v, i) => expect(Math.abs(v - (other as number[])[i]!)).toBeLessThanOrEqual(1e-9));
+        else expect(other).toEqual(value);
+      }
+    }
   }, 600_000);
 
   it('refits on more data: survivors keep ids and names, events are exactly the membership differences', async () => {

@@ -5,9 +5,11 @@ import {
   deriveFeatures,
   policyStateKey,
   readAggregatesSql,
+  readCurrentSql,
   sqlString,
   sqlStringList,
   syntheticIdsSql,
+  visitCurrentAggregates,
   type CleaningPolicy,
   type CustomerAggregate,
   type CustomerFeatures,
@@ -111,19 +113,40 @@ export class ClustererRepository {
     });
   }
 
-  private readonly builtPolicies = new Set<string>();
+  /**
+   * Current features of some customers by feed key, from the features service's running per-customer states (one
+   * row per customer: a primary-key lookup, no reference-day or synthetic-id window over all customers), named by
+   * the ids given (the synthetic id for an anonymous key). Null when those states are not built for the policy
+   * (an older features service): then `readFeatures`.
+   */
+  async readCurrentFeatures(policy: CleaningPolicy, idsByKey: ReadonlyMap<string, string>): Promise<CustomerFeatures[] | null> {
+    if (idsByKey.size === 0) return [];
+    if (!(await this.isBuilt(`customers:${policyStateKey(policy)}`))) return null;
+    const result = await this.client.exec({ query: readCurrentSql(policy, { customerKeys: [...idsByKey.keys()] }), clickhouse_settings: BIG });
+    const chunks: Buffer[] = [];
+    for await (const chunk of result.stream) chunks.push(chunk as Buffer);
+    const features: CustomerFeatures[] = [];
+    visitCurrentAggregates(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), (a) => {
+      const id = idsByKey.get(a.customerId);
+      if (id !== undefined) features.push(deriveFeatures({ ...a, customerId: id }));
+    });
+    return features;
+  }
 
   /** Whether the features service keeps states for the policy (then reads merge states; else they scan raw lines). */
   async isPolicyBuilt(policy: CleaningPolicy): Promise<boolean> {
-    const key = policyStateKey(policy);
-    if (this.builtPolicies.has(key)) return true;
+    return this.isBuilt(policyStateKey(policy));
+  }
+
+  private readonly built = new Set<string>();
+
+  /** Whether feature_policy_builds holds `mark` (remembered once true: a built policy stays built). */
+  private async isBuilt(mark: string): Promise<boolean> {
+    if (this.built.has(mark)) return true;
     try {
-      const rs = await this.client.query({
-        query: `SELECT count() AS n FROM feature_policy_builds WHERE policy = ${sqlString(policyStateKey(policy))}`,
-        format: 'JSONEachRow',
-      });
+      const rs = await this.client.query({ query: `SELECT count() AS n FROM feature_policy_builds WHERE policy = ${sqlString(mark)}`, format: 'JSONEachRow' });
       const built = Number((await rs.json<{ n: number | string }>())[0]?.n ?? 0) > 0;
-      if (built) this.builtPolicies.add(key); // a built policy stays built
+      if (built) this.built.add(mark);
       return built;
     } catch {
       return false;

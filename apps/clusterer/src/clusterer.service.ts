@@ -111,7 +111,7 @@ export class ClustererService implements OnApplicationBootstrap, OnApplicationSh
     return { accepted: true, id: String(version), message: `refit started (model version ${version})` };
   }
 
-  /** One incremental assignment pass (also what the loop runs every CLUSTERER_POLL_MS). */
+  /** One incremental assignment pass, resolved once stored (the loop runs the same pass, pipelined with its store). */
   async assignChangedNow(): Promise<AssignChangedResult> {
     const r = await this.assignChanged.execute();
     this.changedSinceRefit += r.customers;
@@ -127,7 +127,8 @@ export class ClustererService implements OnApplicationBootstrap, OnApplicationSh
       let busy = false;
       try {
         this.wakeRequested = false; // the pass below reads the feed: it sees whatever a wake announced so far
-        const result = await this.assignChangedNow();
+        const result = await this.assignChanged.executePipelined(); // its store overlaps the next pass
+        this.changedSinceRefit += result.customers;
         busy = (result.feedRows ?? result.customers) > 0;
         if (busy) for (const listener of this.passListeners) listener(result);
         // the refit decision costs queries of its own: not on every pass of a busy feed

@@ -5,10 +5,13 @@ import { ObservabilityModule } from '@insiders/observability';
 import { StorageModule } from '@insiders/storage';
 import { ApiModule } from '../../api/src/api.module';
 import type { ApiConfig } from '../../api/src/api.config';
-import { ClustererModule, CustomerNotFoundError, ExplainCustomerUseCase, type ClustererConfig } from '../../clusterer/src';
-import { FeaturesModule, type FeaturesConfig } from '../../features/src';
+import { ClustererModule, ClustererService, CustomerNotFoundError, ExplainCustomerUseCase, type ClustererConfig } from '../../clusterer/src';
+import { FEATURES_SERVICE, FeaturesModule, type FeaturesConfig, type FeaturesService } from '../../features/src';
 import { IngestModule, type IngestConfig } from '../../ingest/src';
 import type { StandaloneConfig } from './standalone.config';
+
+/** The subscription that wakes the clusterer when the features consumer committed changed customers. */
+const FEATURE_CHANGES_TO_CLUSTERER = Symbol('FEATURE_CHANGES_TO_CLUSTERER');
 
 export interface StandaloneConfigs {
   standalone: StandaloneConfig;
@@ -32,6 +35,12 @@ export function standaloneModule(configs: StandaloneConfigs, bus: EventBus): Dyn
   @Module({
     imports: [ingest, features, clusterer],
     providers: [
+      {
+        // in one process the clusterer needs not wait for its next poll: the features writer tells it at once
+        provide: FEATURE_CHANGES_TO_CLUSTERER,
+        inject: [FEATURES_SERVICE, ClustererService],
+        useFactory: (features: FeaturesService, clusterer: ClustererService) => features.onFeaturesChanged((change) => clusterer.wake(change)),
+      },
       {
         provide: CUSTOMER_EXPLAINER,
         inject: [ExplainCustomerUseCase],

@@ -32,6 +32,8 @@ export function minusMs(t: string, ms: number): string {
 @Injectable()
 export class FeedCursor {
   private cached: string | null = null;
+  /** Up to here the handed-out changes are stored: what may be saved. */
+  private durable: string | null = null;
   private saved: string | null = null;
   private savedAt = 0;
   /** customer key → change time assigned, for change times inside the grace window. */
@@ -47,9 +49,11 @@ export class FeedCursor {
     @Inject(CLUSTERER_CONFIG) private readonly config: Pick<ClustererConfig, 'CLUSTERER_FEED_GRACE_MS' | 'CLUSTERER_CURSOR_SAVE_MS'>,
   ) {}
 
+  /** The position handed out so far: the next read starts here (minus the grace window). */
   async get(): Promise<string> {
     if (this.cached === null) {
       this.cached = (await this.repository.getState(FEED_CURSOR_KEY)) ?? START;
+      this.durable = this.cached;
       this.saved = this.cached;
       this.savedAt = this.clock();
     }
@@ -95,23 +99,36 @@ export class FeedCursor {
     return rows.filter((r) => this.assigned.get(r.key) !== r.changedAt).slice(0, limit);
   }
 
-  /** Records changes as assigned and stored; moves the cursor to the latest of them (saved when due). */
+  /** Records changes as assigned and stored (handOut + stored). */
   async advance(done: readonly ChangedCustomer[]): Promise<void> {
+    await this.handOut(done);
+    await this.stored(done);
+  }
+
+  /** Records changes as assigned (published; their store may still be running): later reads skip them. */
+  async handOut(rows: readonly ChangedCustomer[]): Promise<void> {
     let to = await this.get();
-    for (const r of done) {
+    for (const r of rows) {
       this.assigned.set(r.key, r.changedAt);
       if (r.changedAt > to) to = r.changedAt;
     }
     this.cached = to;
     const horizon = minusMs(to, this.config.CLUSTERER_FEED_GRACE_MS);
     for (const [key, at] of this.assigned) if (at <= horizon) this.assigned.delete(key);
+  }
+
+  /** The handed-out changes are stored (in hand-out order): the saved cursor may move past them (saved when due). */
+  async stored(rows: readonly ChangedCustomer[]): Promise<void> {
+    let to = this.durable ?? (await this.get());
+    for (const r of rows) if (r.changedAt > to) to = r.changedAt;
+    this.durable = to;
     if (this.clock() - this.savedAt >= this.config.CLUSTERER_CURSOR_SAVE_MS) await this.flush();
   }
 
-  /** Saves the cursor now if it moved since the last save (shutdown, tests). */
+  /** Saves the stored position now if it moved since the last save (shutdown, tests). */
   async flush(): Promise<void> {
-    if (this.cached === null || this.cached === this.saved) return;
-    const value = this.cached;
+    if (this.durable === null || this.durable === this.saved) return;
+    const value = this.durable;
     await this.repository.setState(FEED_CURSOR_KEY, value);
     this.saved = value;
     this.savedAt = this.clock();
@@ -122,8 +139,9 @@ export class FeedCursor {
     for (const [key, at] of this.assigned) if (at > head) this.assigned.delete(key);
     this.announced = [];
     this.lastTableRead = Number.NEGATIVE_INFINITY;
-    if ((await this.get()) > head) {
-      this.cached = head;
+    if ((await this.get()) > head) this.cached = head;
+    if (this.durable !== null && this.durable > head) {
+      this.durable = head;
       await this.flush();
     }
   }

@@ -44,6 +44,10 @@ class FakeStore {
   history: HistoryRow[] = [];
   state = new Map<string, string>();
   failNext: 'history' | 'memberships' | null = null;
+  /** The process is killed when it reaches this write: the write never completes. */
+  killAt: 'history' | 'memberships' | null = null;
+  /** While set, membership writes wait for it (a slow store). */
+  membershipsGate: Promise<void> | null = null;
 
   repository(): ClustererRepository {
     return {
@@ -54,14 +58,18 @@ class FakeStore {
           .sort(([ka, a], [kb, b]) => (a === b ? (ka < kb ? -1 : 1) : a < b ? -1 : 1))
           .slice(0, limit)
           .map(([key, changedAt]) => ({ key, changedAt, customerId: key })),
+      readCurrentFeatures: async () => null, // an older features service: no running states
       readFeatures: async (_policy: unknown, o: { customerIds: string[] }) => o.customerIds.flatMap((id) => (this.features.has(id) ? [this.features.get(id)!] : [])),
       currentMemberships: async (ids: string[]) =>
         new Map(ids.flatMap((id) => (this.memberships.has(id) ? [[id, { segmentId: this.memberships.get(id)!.segment_id, isInsider: false, modelVersion: 3 }] as const] : []))),
       writeHistory: async (rows: HistoryRow[]) => {
+        if (this.killAt === 'history') return this.killed();
         if (this.failNext === 'history') throw this.crash();
         this.history.push(...rows);
       },
       writeMemberships: async (rows: MembershipRow[]) => {
+        await this.membershipsGate;
+        if (this.killAt === 'memberships') return this.killed();
         if (this.failNext === 'memberships') throw this.crash();
         for (const r of rows) this.memberships.set(r.customer_id, r);
       },
@@ -78,7 +86,12 @@ class FakeStore {
 
   private crash(): Error {
     this.failNext = null;
-    return new Error('process killed');
+    return new Error('storage hiccup');
+  }
+
+  private killed(): Promise<never> {
+    this.killAt = null; // the next process writes normally
+    return new Promise<never>(() => undefined);
   }
 }
 
@@ -89,8 +102,9 @@ function start(store: FakeStore) {
   const published: SegmentChangeEvent[] = [];
   const publisher = { publish: async (events: SegmentChangeEvent[]) => void published.push(...events) } as unknown as SegmentChangePublisher;
   const cache = { get: async () => model } as unknown as ActiveModelCache;
-  const useCase = new AssignChangedCustomersUseCase(config, repository, cache, publisher, new MembershipWriteLock(), new FeedCursor(repository, config));
-  return { useCase, published };
+  const lock = new MembershipWriteLock();
+  const useCase = new AssignChangedCustomersUseCase(config, repository, cache, publisher, lock, new FeedCursor(repository, config));
+  return { useCase, published, lock };
 }
 
 const T = (s: string): string => `2026-01-01 00:00:${s}000`;
@@ -132,9 +146,11 @@ describe('AssignChangedCustomersUseCase', () => {
   it('killed between the history and the memberships write: the restart re-publishes the same events and writes no history twice', async () => {
     const store = storeWithOneLapse();
     const first = start(store);
-    store.failNext = 'memberships';
-    await expect(first.useCase.execute()).rejects.toThrow('process killed');
+    store.killAt = 'memberships';
+    await first.useCase.executePipelined();
+    await new Promise((r) => setImmediate(r));
     expect(store.history).toHaveLength(2);
+    expect(store.memberships.size).toBe(0);
 
     const second = start(store);
     expect(await second.useCase.execute()).toMatchObject({ customers: 2, changes: 2 });
@@ -146,8 +162,8 @@ describe('AssignChangedCustomersUseCase', () => {
   it('killed after publishing, before the history write: the restart writes the history once', async () => {
     const store = storeWithOneLapse();
     const first = start(store);
-    store.failNext = 'history';
-    await expect(first.useCase.execute()).rejects.toThrow('process killed');
+    store.killAt = 'history';
+    await first.useCase.executePipelined();
     expect(first.published).toHaveLength(2);
     expect(store.history).toHaveLength(0);
 
@@ -171,5 +187,47 @@ describe('AssignChangedCustomersUseCase', () => {
       ['2026-01-01 00:00:03.000', 2, 1],
       ['2026-01-01 00:00:04.000', 1, 2],
     ]);
+  });
+
+  it('pipelined: the next pass reads while the previous store runs, and diffs against what that pass decided', async () => {
+    const store = storeWithOneLapse();
+    const p = start(store);
+    let release!: () => void;
+    store.membershipsGate = new Promise<void>((r) => (release = r));
+    const first = await p.useCase.executePipelined(); // published; its store waits at the gate
+    expect(first.changes).toBe(2);
+    expect(store.memberships.size).toBe(0);
+
+    store.features.set('b', customer('b', 1));
+    store.feed.set('a', T('02.000')); // a again, same segment: no event although its membership is not stored yet
+    store.feed.set('b', T('02.000'));
+    const second = p.useCase.executePipelined();
+    const refit = p.lock.run(async () => [...store.memberships.keys()].sort()); // a refit waits for every store
+    await new Promise((r) => setImmediate(r));
+    release();
+    expect((await second).changes).toBe(1);
+    expect(p.published.map((e) => [e.customerId, e.type])).toEqual([
+      ['a', 'entered'],
+      ['b', 'entered'],
+      ['b', 'moved'],
+    ]);
+    expect(await refit).toEqual(['a', 'b']);
+    await p.lock.settled();
+    expect(store.memberships.get('b')!.segment_id).toBe(1);
+    expect(store.history.map((h) => [h.customer_id, h.to_segment])).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['b', 1],
+    ]);
+  });
+
+  it('pipelined: a store that fails is retried, history written once', async () => {
+    const store = storeWithOneLapse();
+    const p = start(store);
+    store.failNext = 'memberships';
+    const r = await p.useCase.executePipelined();
+    expect(await r.stored).toBeGreaterThan(0); // retried after a backoff, then stored
+    expect(store.memberships.size).toBe(2);
+    expect(store.history).toHaveLength(2);
   });
 });

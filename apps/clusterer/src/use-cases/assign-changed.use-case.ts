@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { policyPreset } from '@insiders/features-core';
 import { buildSegmentChangeEvents, diffMemberships, type Membership, type MembershipChange } from '@insiders/segments';
-import { ClustererRepository, chTime, isoTime, type HistoryRow } from '../clusterer.repository';
+import { ClustererRepository, chTime, isoTime, type ChangedCustomer, type HistoryRow, type MembershipRow } from '../clusterer.repository';
 import { CLUSTERER_CONFIG } from '../clusterer.tokens';
 import type { ClustererConfig } from '../clusterer.config';
 import { assignWithModel } from '../domain/assign';
@@ -30,26 +30,34 @@ export interface AssignChangedResult {
   customerIds?: string[];
   /** Wall clock (Date.now()) at the start of the pass and at the end of each step. */
   marks?: Record<string, number>;
+  /** Resolves with the milliseconds the pass's store took once it is stored (NaN if it failed). */
+  stored?: Promise<number>;
 }
 
 /**
  * Between refits: customers whose features changed since the feed cursor (and new customers) are placed with the
  * active model; exactly those whose segment or Insider flag changed are published, then appended to the history
- * (reason `incremental`, business time = the customer's change time) and rewritten in memberships; then the cursor
- * advances. Events go out before the store so that their latency does not include it.
+ * (reason `incremental`, business time = the customer's change time) and rewritten in memberships; then the saved
+ * cursor advances. Events go out before the store so that their latency does not include it, and in the scheduler
+ * loop the store runs in the background while the next pass reads (`executePipelined`): that pass diffs against
+ * the memberships decided but not yet stored, kept in memory until their store is done.
  *
- * Crash safety: the cursor is saved only after the store, so a crash anywhere in a pass repeats it at the next start
- * (FeedCursor: at most CLUSTERER_CURSOR_SAVE_MS plus the grace window of the feed). The repeated pass diffs against
- * memberships that may or may not hold its result: events are published again with the same event ids
- * (at-least-once), and history rows that a crashed pass already wrote are found by (customer, time, model, reason)
- * and not written twice, for every change up to the feed head seen at start (the only ones a previous process can
- * have handled).
+ * Crash safety: the cursor is saved only after the store, in pass order, so a crash anywhere repeats the passes
+ * after the saved cursor at the next start (FeedCursor: at most CLUSTERER_CURSOR_SAVE_MS plus the grace window of
+ * the feed). A repeated pass diffs against memberships that may or may not hold its result: events are published
+ * again with the same event ids (at-least-once), and history rows that a crashed process already wrote are found by
+ * (customer, time, model, reason) and not written twice, for every change up to the feed head seen at start (the
+ * only ones a previous process can have handled).
  */
 @Injectable()
 export class AssignChangedCustomersUseCase {
   private readonly logger = new Logger(AssignChangedCustomersUseCase.name);
   /** Changes up to this feed time may have been handled by a crashed process (undefined: not read yet). */
   private recoveryHorizon: string | null | undefined = undefined;
+  /** Memberships decided by passes whose store is still running (the next pass diffs against them). */
+  private readonly unstored = new Map<string, Membership>();
+  private lastStore: Promise<void> = Promise.resolve();
+  private stopping = false;
 
   constructor(
     @Inject(CLUSTERER_CONFIG) private readonly config: ClustererConfig,
@@ -60,8 +68,20 @@ export class AssignChangedCustomersUseCase {
     private readonly cursor: FeedCursor,
   ) {}
 
+  /** One pass; resolves once its result is stored (CLI, tests, benchmarks' warm-up). */
   async execute(): Promise<AssignChangedResult> {
-    return this.lock.run(() => this.pass());
+    const result = await this.lock.run(() => this.pass());
+    await this.lock.settled();
+    return result;
+  }
+
+  /**
+   * One pass that resolves once its events are published; its store continues in the background while the next
+   * pipelined pass already reads (the scheduler loop). At most one store runs behind a pass: before queueing its own,
+   * a pass waits for the previous one. Any other holder of the membership write lock (a refit) waits for all stores.
+   */
+  async executePipelined(): Promise<AssignChangedResult> {
+    return this.lock.run(() => this.pass(), { pipelined: true });
   }
 
   /** Customers this process's features writer just committed to the feed (see FeedCursor.announce). */
@@ -69,8 +89,9 @@ export class AssignChangedCustomersUseCase {
     this.cursor.announce(change.customerKeys, change.atMs);
   }
 
-  /** Saves the feed cursor if it moved since its last save (shutdown). */
+  /** Shutdown: waits for the running store (retries stop) and saves the feed cursor if it moved since its last save. */
   async flush(): Promise<void> {
+    this.stopping = true;
     await this.lock.run(() => this.cursor.flush());
   }
 
@@ -92,10 +113,22 @@ export class AssignChangedCustomersUseCase {
     if (feed.length === 0) return { customers: 0, changes: 0, feedRows: 0, cursor: await this.cursor.get() };
     lap('feed');
     const changedAt = new Map<string, string>();
-    for (const r of feed) if (r.customerId !== null) changedAt.set(r.customerId, r.changedAt);
+    const idsByKey = new Map<string, string>();
+    for (const r of feed) {
+      if (r.customerId === null) continue;
+      changedAt.set(r.customerId, r.changedAt);
+      idsByKey.set(r.key, r.customerId);
+    }
     const ids = [...changedAt.keys()];
     // independent reads: the changed customers' features and their current memberships
-    const [features, current] = await Promise.all([this.repository.readFeatures(policy, { customerIds: ids }), this.repository.currentMemberships(ids)]);
+    const [features, current] = await Promise.all([
+      this.repository.readCurrentFeatures(policy, idsByKey).then((f) => f ?? this.repository.readFeatures(policy, { customerIds: ids })),
+      this.repository.currentMemberships(ids),
+    ]);
+    for (const id of ids) {
+      const decided = this.unstored.get(id); // decided by a pass whose store is still running
+      if (decided) current.set(id, decided);
+    }
     lap('features');
     const prepared = prepareFeatures(features, model.bundle.featureSet);
     const assigned = assignWithModel(model.bundle, model.handle, prepared);
@@ -112,34 +145,65 @@ export class AssignChangedCustomersUseCase {
         buildSegmentChangeEvents(group, { modelVersion: version, reason: 'incremental', at: time, emittedAt, segments }),
       );
       await this.publisher.publish(events);
-      lap('publish');
-      await this.repository.writeHistory(await this.notYetRecorded(changes.map((c) => historyRow(c, { at: at(c), recordedAt: now, modelVersion: version, reason: 'incremental' }))));
     }
-    await this.repository.writeMemberships(
-      assigned.map((a) => ({
-        customer_id: a.customerId,
-        segment_id: a.segmentId,
-        is_insider: a.isInsider ? 1 : 0,
-        model_version: version,
-        confidence: a.confidence,
-        map_x: a.mapX,
-        map_y: a.mapY,
-        reason: 'incremental',
-        updated_at: chTime(now),
-      })),
+    lap('publish');
+    const history = changes.map((c) => historyRow(c, { at: at(c), recordedAt: now, modelVersion: version, reason: 'incremental' }));
+    const memberships: MembershipRow[] = assigned.map((a) => ({
+      customer_id: a.customerId,
+      segment_id: a.segmentId,
+      is_insider: a.isInsider ? 1 : 0,
+      model_version: version,
+      confidence: a.confidence,
+      map_x: a.mapX,
+      map_y: a.mapY,
+      reason: 'incremental',
+      updated_at: chTime(now),
+    }));
+    for (const [id, m] of next) this.unstored.set(id, m);
+    await this.cursor.handOut(feed);
+    const horizon = this.recoveryHorizon;
+    if (horizon !== null && (await this.cursor.get()) > horizon) this.recoveryHorizon = null;
+    await this.lastStore; // at most one store behind the passes (rejects if it failed: the lock is broken then)
+    const storeStarted = performance.now();
+    this.lastStore = this.lock.inBackground(() => this.store(history, memberships, feed, next, horizon));
+    const stored = this.lastStore.then(
+      () => performance.now() - storeStarted,
+      () => Number.NaN,
     );
-    await this.cursor.advance(feed);
-    const cursor = await this.cursor.get();
-    if (this.recoveryHorizon !== null && cursor > this.recoveryHorizon) this.recoveryHorizon = null;
-    lap('store');
     if (changes.length) this.logger.debug(`incremental: ${assigned.length} customers re-assigned, ${changes.length} changes, ${JSON.stringify(timings)}`);
-    return { customers: assigned.length, changes: changes.length, feedRows: feed.length, cursor, timings, customerIds: prepared.customerIds, marks };
+    return { customers: assigned.length, changes: changes.length, feedRows: feed.length, cursor: await this.cursor.get(), timings, customerIds: prepared.customerIds, marks, stored };
   }
 
-  /** Drops the rows a crashed process already wrote (only changes up to the feed head seen at start can be repeats). */
-  private async notYetRecorded(rows: HistoryRow[]): Promise<HistoryRow[]> {
-    const horizon = this.recoveryHorizon ? chTime(isoTime(this.recoveryHorizon)) : null;
-    const suspects = horizon ? rows.filter((r) => r.at <= horizon) : [];
+  /**
+   * History, then memberships, then the stored feed position. Each step is retried until it succeeds (storage
+   * hiccups) unless the process is stopping; a history retry writes only the rows not found in storage.
+   */
+  private async store(history: HistoryRow[], memberships: MembershipRow[], feed: ChangedCustomer[], decided: Map<string, Membership>, horizon: string | null): Promise<void> {
+    if (history.length) await this.retrying('history', async (attempt) => this.repository.writeHistory(await this.notYetRecorded(history, attempt > 1 ? 'all' : horizon)));
+    await this.retrying('memberships', () => this.repository.writeMemberships(memberships));
+    await this.retrying('feed cursor', () => this.cursor.stored(feed));
+    for (const [id, m] of decided) if (this.unstored.get(id) === m) this.unstored.delete(id);
+  }
+
+  private async retrying(what: string, step: (attempt: number) => Promise<void>): Promise<void> {
+    for (let attempt = 1, delay = 200; ; attempt++, delay = Math.min(delay * 2, 5_000)) {
+      try {
+        return await step(attempt);
+      } catch (error) {
+        if (this.stopping) throw error;
+        this.logger.warn(`incremental: storing ${what} failed (attempt ${attempt}), retrying in ${delay} ms: ${error instanceof Error ? error.message : String(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /**
+   * Drops history rows already in storage: those of a crashed process (only changes up to the feed head it left,
+   * `horizon`, can be repeats), or all rows when `horizon` is null after a failed attempt of this process.
+   */
+  private async notYetRecorded(rows: HistoryRow[], horizon: string | null | 'all'): Promise<HistoryRow[]> {
+    const bound = horizon === 'all' || horizon === null ? null : chTime(isoTime(horizon));
+    const suspects = horizon === 'all' ? rows : bound ? rows.filter((r) => r.at <= bound) : [];
     if (suspects.length === 0) return rows;
     const existing = await this.repository.existingHistory(suspects[0]!.model_version, 'incremental', suspects.map((r) => ({ customerId: r.customer_id, at: r.at })));
     if (existing.size) this.logger.warn(`incremental: ${existing.size} history rows were already written by an interrupted pass; not written again`);
