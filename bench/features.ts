@@ -9,6 +9,7 @@ import { DEFAULT_QUARANTINE_BOUNDS, policyPreset } from '@insiders/features-core
 import { KafkaBus } from '@insiders/messaging';
 import { MetricsRegistry } from '@insiders/observability';
 import { openClickHouse } from '@insiders/storage';
+import { loadFeaturesConfig } from '../apps/features/src/features.config';
 import { FeaturesRepository } from '../apps/features/src/features.repository';
 import { FeaturesService } from '../apps/features/src/features.service';
 import { InvoiceLinesProcessor } from '../apps/features/src/invoice-lines.processor';
@@ -23,7 +24,8 @@ import { readSeedEvents } from '../apps/features/src/testing/features.fixtures';
  *            Kafka → chDB → features readable.
  *   read     time to read all customers' feature vectors (readFeatures) from the kafka stage's tables: seed-ian
  *            (5,695 customers incl. synthetic) and strict (known customers only, ~4.3k).
- *   million  the same read at N synthetic customers (default 1,000,000; 3 lines each, states built from raw).
+ *            Also reads of 10 / 100 / 1,000 customers by id and changedSince (the clusterer's incremental pass).
+ *   million  the same reads at N synthetic customers (default 1,000,000; 3 lines each, states built from raw).
  * Prints every run and the medians. Kafka: KAFKA_BROKERS, else scripts/kafka.sh starts a broker (and stops it).
  *
  *   node -r @swc-node/register bench/features.ts [--runs 1] [--read-runs 5] [--customers 1000000] [--only kafka,e2e,read,million]
@@ -43,7 +45,8 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 function startBroker(): { brokers: string[]; stop: () => void } {
   if (process.env.KAFKA_BROKERS?.trim()) return { brokers: process.env.KAFKA_BROKERS.split(','), stop: () => undefined };
-  const env = { ...process.env, KAFKA_PORT: process.env.BENCH_KAFKA_PORT ?? '19292', KAFKA_CONTROLLER_PORT: '19293', KAFKA_STATE_DIR: join(ROOT, '.data/kafka-bench-features') };
+  const port = Number(process.env.BENCH_KAFKA_PORT ?? 19292);
+  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1), KAFKA_STATE_DIR: join(ROOT, '.data/kafka-bench-features') };
   const start = spawnSync('bash', [join(ROOT, 'scripts/kafka.sh'), 'start'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (start.status !== 0) throw new Error('could not start a Kafka broker (scripts/kafka.sh start)');
   return { brokers: [start.stdout.trim().split('\n').pop()!], stop: () => void spawnSync('bash', [join(ROOT, 'scripts/kafka.sh'), 'stop'], { env, stdio: 'inherit' }) };
@@ -77,7 +80,7 @@ async function consumeAll(
     clientId: 'bench-features',
     logLevel: 'error',
     maxBytesPerPartition: 16 * 1024 * 1024,
-    partitionsConsumedConcurrently: Number(process.env.FEATURES_KAFKA_PARTITIONS_CONCURRENTLY ?? 1),
+    partitionsConsumedConcurrently: loadFeaturesConfig().FEATURES_KAFKA_PARTITIONS_CONCURRENTLY,
   });
   const batches: number[] = [];
   let stored = 0;
@@ -117,6 +120,42 @@ async function timeReads(service: FeaturesService, policy: string | undefined, r
     cpuMs.push((used.user + used.system) / 1000);
   }
   return { customers, ms, cpuMs };
+}
+
+/**
+ * The clusterer's incremental reads: readFeatures({ customerIds }) for sets of 10 / 100 / 1,000 customers (a few
+ * synthetic ids among them when there are any), `runs` times each, median wall and CPU.
+ */
+async function timeSmallReads(service: FeaturesService, all: readonly { customerId: string; synthetic: boolean }[], runs: number, label: string): Promise<void> {
+  const known = all.filter((f) => !f.synthetic);
+  const synthetic = all.filter((f) => f.synthetic);
+  for (const n of [10, 100, 1_000]) {
+    const ids: string[] = [];
+    for (let i = 0; ids.length < n && i < all.length; i++) {
+      const pool = i % 10 === 9 && synthetic.length ? synthetic : known;
+      ids.push(pool[(i * 7_919) % pool.length].customerId);
+    }
+    const wanted = new Set(ids).size;
+    const ms: number[] = [];
+    const cpuMs: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t = performance.now();
+      const cpu = process.cpuUsage();
+      const got = await service.readFeatures({ customerIds: ids });
+      const used = process.cpuUsage(cpu);
+      ms.push(performance.now() - t);
+      cpuMs.push((used.user + used.system) / 1000);
+      if (got.length !== wanted) throw new Error(`read ${got.length} of ${wanted} customers`);
+    }
+    console.log(`read   ${label}: ${fmt(n)} customers by id, ${runs} runs → median ${median(ms).toFixed(1)} ms wall, ${median(cpuMs).toFixed(1)} ms CPU (target < 20 ms)`);
+  }
+  const ms: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t = performance.now();
+    await service.changedSince(new Date(Date.now() - 1_000));
+    ms.push(performance.now() - t);
+  }
+  console.log(`read   ${label}: changedSince(1 s ago), ${runs} runs → median ${median(ms).toFixed(1)} ms wall`);
 }
 
 async function main(): Promise<void> {
@@ -179,6 +218,7 @@ async function main(): Promise<void> {
           `read   ${policy}: ${fmt(n)} customers' feature vectors, runs ${ms.map((m) => m.toFixed(0)).join(', ')} ms → median ${median(ms).toFixed(0)} ms wall, ${median(cpuMs).toFixed(0)} ms CPU (target < 200 ms)`,
         );
       }
+      await timeSmallReads(service, await service.readFeatures(), Math.max(readRuns, 11), 'seed-ian');
     }
     if (only.includes('million')) {
       const database = 'bench_million';
@@ -205,6 +245,7 @@ async function main(): Promise<void> {
       console.log(
         `read   ${fmt(n)} customers' feature vectors, runs ${ms.map((m) => m.toFixed(0)).join(', ')} ms → median ${median(ms).toFixed(0)} ms wall, ${median(cpuMs).toFixed(0)} ms CPU (target < 3,000 ms)`,
       );
+      await timeSmallReads(service, (await service.readFeatures()).slice(0, 100_000), Math.max(readRuns, 11), `${fmt(customers)} customers`);
     }
   } finally {
     await client.close();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { InvoiceLineEvent } from '@insiders/events';
-import { DEFAULT_QUARANTINE_BOUNDS, policyPreset, SEED_FEATURES, type CustomerFeatures } from '@insiders/features-core';
+import { DEFAULT_QUARANTINE_BOUNDS, deriveFeatures, policyPreset, policyStateKey, SEED_FEATURES, type CustomerFeatures } from '@insiders/features-core';
 import { MetricsRegistry } from '@insiders/observability';
 import { openClickHouse } from '@insiders/storage';
 import { FeaturesRepository } from '../../apps/features/src/features.repository';
@@ -104,6 +104,27 @@ describe('features: seed data set into chDB', () => {
     expect(fromRaw.some((f) => f.synthetic)).toBe(false);
     const sort = (rows: CustomerFeatures[]) => [...rows].sort((a, b) => a.customerId.localeCompare(b.customerId));
     expect(sort(fromStates)).toEqual(sort(fromRaw));
+  });
+
+  it('reads the same current features from the running states as from merging the day states, by id or all', async () => {
+    const sort = (rows: CustomerFeatures[]) => [...rows].sort((a, b) => a.customerId.localeCompare(b.customerId));
+    for (const policy of [seedIan, strict]) {
+      const current = sort(await service.readFeatures({ policy: policy.name }));
+      const fromDays = sort((await repository.readAggregates(policy, { source: 'states' })).map(deriveFeatures));
+      expect(current).toEqual(fromDays);
+      // by id (GROUP BY path) equals the full read (FINAL path), synthetic ids included
+      expect(sort(await service.readFeatures({ policy: policy.name, customerIds: current.map((f) => f.customerId) }))).toEqual(current);
+    }
+  });
+
+  it('builds the running states of a store whose day states predate them (upgrade)', async () => {
+    const before = await service.readFeatures();
+    await client.command({ query: `ALTER TABLE customer_states DROP PARTITION '${policyStateKey(seedIan)}'` });
+    await client.command({ query: `ALTER TABLE feature_policy_builds DELETE WHERE policy = 'customers:${policyStateKey(seedIan)}' SETTINGS mutations_sync = 1` });
+    expect(await repository.policyBuilds(seedIan)).toEqual({ days: true, customers: false });
+    await service.ensureStates();
+    expect(await repository.policyBuilds(seedIan)).toEqual({ days: true, customers: true });
+    expect(await service.readFeatures()).toEqual(before);
   });
 
   it('never double counts: replaying the file again and redelivering a batch change nothing', async () => {

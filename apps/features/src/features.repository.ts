@@ -73,6 +73,29 @@ export function chTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 }
 
+/** One TabSeparated invoice_lines row (RAW_COLUMNS order, newline-terminated) per line of the batch. */
+export function rawLineRows(batch: LinesInsert): string[] {
+  if (!/^\d+$/.test(batch.batchSeq)) throw new Error(`invalid batch_seq ${batch.batchSeq}`);
+  const tail = `\t${tsvEscape(batch.topic)}\t${Math.trunc(batch.partition)}\t`;
+  const meta = `\t${chTime(batch.ingestedAtMs)}\t${batch.batchSeq}\n`;
+  let lastTime = '';
+  let lastTimeText = '';
+  const rows = new Array<string>(batch.lines.length);
+  for (let i = 0; i < rows.length; i++) {
+    const { offset, event: e } = batch.lines[i];
+    if (e.invoiceTime !== lastTime) {
+      lastTime = e.invoiceTime;
+      lastTimeText = e.invoiceTime.slice(0, 23).replace('T', ' ');
+    }
+    rows[i] =
+      `${tsvEscape(e.eventId)}\t${tsvEscape(e.schema)}\t${tsvEscape(e.invoiceNo)}\t${tsvEscape(e.stockCode)}\t` +
+      `${e.description === null ? '\\N' : tsvEscape(e.description)}\t${e.quantity}\t${lastTimeText}\t${e.unitPrice}\t` +
+      `${e.customerId === null ? '\\N' : tsvEscape(e.customerId)}\t${tsvEscape(e.country)}\t${e.source === undefined ? '' : tsvEscape(e.source)}\t` +
+      `${e.sourceLine ?? 0}\t${tsvEscape(e.customerId ?? `invoice:${e.invoiceNo}`)}${tail}${Number(offset)}${meta}`;
+  }
+  return rows;
+}
+
 /**
  * Owns every statement of the features service: raw lines, quarantine, per-customer-day states, the activity
  * (first seen / last changed) table and feature reads.
@@ -106,30 +129,14 @@ export class FeaturesRepository {
 
   /**
    * Inserts the lines in one INSERT (one block, one part: stored all together or not at all), as TabSeparated text
-   * built straight from the event fields: cheaper to build than JSON and cheaper for ClickHouse to parse. Inline
-   * data is the cheapest path on chDB and a plain POST on a server.
+   * built straight from the event fields (`rawLineRows`): cheaper to build than JSON and cheaper for ClickHouse to
+   * parse. Inline data is the cheapest path on chDB and a plain POST on a server. `rows` lets a caller build the
+   * text ahead (outside its critical section); they must be `rawLineRows(batch)` or a subset matching `lines`.
    */
-  async insertLines(batch: LinesInsert): Promise<void> {
+  async insertLines(batch: LinesInsert, rows: readonly string[] = rawLineRows(batch)): Promise<void> {
     if (batch.lines.length === 0) return;
-    if (!/^\d+$/.test(batch.batchSeq)) throw new Error(`invalid batch_seq ${batch.batchSeq}`);
-    const tail = `\t${tsvEscape(batch.topic)}\t${Math.trunc(batch.partition)}\t`;
-    const meta = `\t${chTime(batch.ingestedAtMs)}\t${batch.batchSeq}\n`;
-    let lastTime = '';
-    let lastTimeText = '';
-    let body = '';
-    for (const { offset, event: e } of batch.lines) {
-      if (e.invoiceTime !== lastTime) {
-        lastTime = e.invoiceTime;
-        lastTimeText = e.invoiceTime.slice(0, 23).replace('T', ' ');
-      }
-      body +=
-        `${tsvEscape(e.eventId)}\t${tsvEscape(e.schema)}\t${tsvEscape(e.invoiceNo)}\t${tsvEscape(e.stockCode)}\t` +
-        `${e.description === null ? '\\N' : tsvEscape(e.description)}\t${e.quantity}\t${lastTimeText}\t${e.unitPrice}\t` +
-        `${e.customerId === null ? '\\N' : tsvEscape(e.customerId)}\t${tsvEscape(e.country)}\t${e.source === undefined ? '' : tsvEscape(e.source)}\t` +
-        `${e.sourceLine ?? 0}\t${tsvEscape(e.customerId ?? `invoice:${e.invoiceNo}`)}${tail}${Number(offset)}${meta}`;
-    }
     await this.client.command({
-      query: `INSERT INTO invoice_lines (${RAW_COLUMNS}) FORMAT TabSeparated\n${body}`,
+      query: `INSERT INTO invoice_lines (${RAW_COLUMNS}) FORMAT TabSeparated\n${rows.join('')}`,
       clickhouse_settings: ONE_BLOCK,
     });
   }

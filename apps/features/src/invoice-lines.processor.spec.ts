@@ -119,6 +119,29 @@ describe('InvoiceLinesProcessor', () => {
     expect(repo.quarantined[0].payload).toBe('{not json');
   });
 
+  it('stores concurrent batches one at a time: an event id in both is stored once', async () => {
+    const { repo, processor } = setup();
+    const [a, b] = await Promise.all([processor.process(batch([event(1), event(2)])), processor.process(batch([event(2), event(3)]))]);
+    expect(a.inserted + b.inserted).toBe(3);
+    expect(b.duplicates).toBe(1);
+    expect(repo.inserted.flatMap((i) => i.lines.map((l) => l.event.eventId)).sort()).toEqual(['f.csv:1', 'f.csv:2', 'f.csv:3']);
+    // the second batch's storage calls start after the first batch's last one
+    const firstChanged = repo.calls.indexOf('changed');
+    expect(repo.calls.slice(0, firstChanged + 1)).toEqual(['exists', 'quarantine', 'firstSeen', 'insert', 'apply:seed-ian', 'apply:strict', 'applied', 'changed']);
+    expect(repo.calls.slice(firstChanged + 1)[0]).toBe('exists');
+  });
+
+  it('keeps storing after a failed batch (the bus redelivers it)', async () => {
+    const { repo, processor } = setup();
+    const failing = repo.insertLines.bind(repo);
+    repo.insertLines = async () => {
+      throw new Error('disk full');
+    };
+    await expect(processor.process(batch([event(1)]))).rejects.toThrow('disk full');
+    repo.insertLines = failing;
+    expect((await processor.process(batch([event(1)]))).inserted).toBe(1);
+  });
+
   it('gives every stored batch a new, increasing batch_seq', async () => {
     const { repo, processor } = setup();
     await processor.process(batch([event(1)]));

@@ -3,7 +3,16 @@ import { decodeInvoiceLine, invoiceLineKey, type InvoiceLineEvent } from '@insid
 import { quarantineReason, type CleaningPolicy, type QuarantineBounds } from '@insiders/features-core';
 import type { ConsumedBatch } from '@insiders/messaging';
 import type { MetricsRegistry } from '@insiders/observability';
-import { chTime, type FeaturesRepository, type FirstSeenRow, type QuarantineRow } from './features.repository';
+import { chTime, rawLineRows, type FeaturesRepository, type FirstSeenRow, type LinesInsert, type QuarantineRow } from './features.repository';
+
+interface PreparedBatch {
+  started: number;
+  quarantine: QuarantineRow[];
+  firstSeen: Map<string, { anonymous: 0 | 1; time: string; line: number }>;
+  /** Every decoded, in-batch-unique line (duplicates of stored events are dropped when storing) and its rows. */
+  insert: LinesInsert;
+  rows: string[];
+}
 
 export interface BatchOutcome {
   received: number;
@@ -30,6 +39,7 @@ export class InvoiceLinesProcessor {
   private windowStarted = Date.now();
   private windowRows = 0;
   private lastSeq = 0n;
+  private queue: Promise<unknown> = Promise.resolve();
   /** Cumulative wall-clock ms per step since start (benchmarks, debugging). */
   readonly stepMs: Record<'decode' | 'exists' | 'activity' | 'insert' | 'states', number> = { decode: 0, exists: 0, activity: 0, insert: 0, states: 0 };
 
@@ -50,14 +60,25 @@ export class InvoiceLinesProcessor {
     };
   }
 
+  /**
+   * Stores one batch. Decoding and building the insert text run at once; everything that reads or writes storage
+   * runs one batch at a time (`serially`), in the order above. With partitions consumed concurrently, the next
+   * batch's JavaScript work overlaps this batch's ClickHouse work (chDB runs queries off the JS thread), while the
+   * duplicate check and the insert stay strictly sequential: two in-flight batches can never both find an event
+   * id new and both store it.
+   */
   async process(batch: ConsumedBatch): Promise<BatchOutcome> {
+    const prepared = this.prepare(batch);
+    return this.serially(() => this.store(batch, prepared));
+  }
+
+  /** Decode, quarantine, in-batch dedupe, first appearances and the raw rows' text: JavaScript only, no storage. */
+  private prepare(batch: ConsumedBatch): PreparedBatch {
     const started = this.clock();
     const ingestedAt = chTime(started);
     const quarantine: QuarantineRow[] = [];
     const byId = new Map<string, { offset: string; event: InvoiceLineEvent }>();
-    let received = 0;
     for (const m of batch.messages) {
-      received++;
       let event: InvoiceLineEvent;
       try {
         event = decodeInvoiceLine(m.value);
@@ -81,35 +102,54 @@ export class InvoiceLinesProcessor {
         firstSeen.set(key, { anonymous: event.customerId === null ? 1 : 0, time: event.invoiceTime, line });
       }
     }
-    const customerKeys = [...firstSeen.keys()];
+    const lines = [...byId.values()];
+    const insert: LinesInsert = { topic: batch.topic, partition: batch.partition, ingestedAtMs: started, batchSeq: this.nextBatchSeq(), lines };
+    const rows = rawLineRows(insert);
+    this.stepMs.decode += this.clock() - started;
+    return { started, quarantine, firstSeen, insert, rows };
+  }
+
+  private async store(batch: ConsumedBatch, { started, quarantine, firstSeen, insert, rows }: PreparedBatch): Promise<BatchOutcome> {
     let t = this.clock();
-    this.stepMs.decode += t - started;
-    const existing = await this.repository.existingEventIds([...byId.keys()]);
-    const fresh = existing.size === 0 ? [...byId.values()] : [...byId.values()].filter((l) => !existing.has(l.event.eventId));
+    const existing = await this.repository.existingEventIds(insert.lines.map((l) => l.event.eventId));
+    let fresh = insert;
+    let freshRows = rows;
+    if (existing.size > 0) {
+      const keep = insert.lines.map((l) => !existing.has(l.event.eventId));
+      fresh = { ...insert, lines: insert.lines.filter((_, i) => keep[i]) };
+      freshRows = rows.filter((_, i) => keep[i]);
+    }
     t = this.lap('exists', t);
     await this.repository.insertQuarantine(quarantine);
     await this.repository.recordFirstSeen(
       [...firstSeen].map(([customer_key, f]): FirstSeenRow => ({ customer_key, anonymous: f.anonymous, first_seen: [f.time.slice(0, 23).replace('T', ' '), f.line] })),
     );
     t = this.lap('activity', t);
-    if (fresh.length > 0) {
-      const batchSeq = this.nextBatchSeq();
-      await this.repository.insertLines({ topic: batch.topic, partition: batch.partition, ingestedAtMs: started, batchSeq, lines: fresh });
+    if (fresh.lines.length > 0) {
+      await this.repository.insertLines(fresh, freshRows);
       t = this.lap('insert', t);
-      await this.applyBatch(batchSeq, fresh.length);
+      await this.applyBatch(fresh.batchSeq, fresh.lines.length);
       t = this.lap('states', t);
     }
-    await this.repository.markChanged(customerKeys, this.clock());
+    await this.repository.markChanged([...firstSeen.keys()], this.clock());
     this.lap('activity', t);
 
+    const received = batch.messages.length;
     const outcome: BatchOutcome = {
       received,
-      inserted: fresh.length,
-      duplicates: received - quarantine.length - fresh.length,
+      inserted: fresh.lines.length,
+      duplicates: received - quarantine.length - fresh.lines.length,
       quarantined: quarantine.length,
     };
     this.record(batch, outcome, started);
     return outcome;
+  }
+
+  /** Runs `step` after every earlier one finished (failed or not): storage work of one batch at a time. */
+  private serially<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(step);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private lap(step: keyof InvoiceLinesProcessor['stepMs'], since: number): number {

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
             clientId: `${config.KAFKA_CLIENT_ID}-features`,
             // large batches: a fetch of up to 16 MiB per partition is one storage insert
             maxBytesPerPartition: config.FEATURES_KAFKA_MAX_BYTES_PER_PARTITION,
+            partitionsConsumedConcurrently: config.FEATURES_KAFKA_PARTITIONS_CONCURRENTLY,
             sessionTimeoutMs: config.FEATURES_KAFKA_SESSION_TIMEOUT_MS,
             heartbeatIntervalMs: Math.max(500, Math.floor(config.FEATURES_KAFKA_SESSION_TIMEOUT_MS / 6)),
             logger: (level, message) => (level === 'error' ? logger.error(message) : level === 'warn' ? logger.warn(message) : logger.debug(message)),

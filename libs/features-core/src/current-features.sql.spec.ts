@@ -35,16 +35,24 @@ describe('current features SQL', () => {
     expect(sql).toMatch(/GROUP BY customer_key$/);
   });
 
-  it('reads with FINAL, applies customer rules after the merge and scopes by key', () => {
+  it('reads all customers with FINAL, applying the customer rules after the merge', () => {
     const all = readCurrentSql(policyPreset('seed-ian'));
     expect(all).toContain('FROM customer_states FINAL');
     expect(all).toContain('purchase_lines > 0');
-    expect(all).not.toContain('return_items <= purchase_items');
+    expect(all).not.toContain('return_items <=');
     expect(all).toContain('optimize_move_to_prewhere_if_final = 0');
     expect(all).not.toContain('customer_key IN');
+    expect(all).not.toContain('GROUP BY');
+    expect(readCurrentSql(policyPreset('strict'))).toContain('return_items <= purchase_items');
+  });
+
+  it('reads some customers by key with GROUP BY, the rules on merged values', () => {
     const some = readCurrentSql(policyPreset('strict'), { customerKeys: ['12347', "o'brien"] });
     expect(some).toContain(`customer_key IN ('12347','o\\'brien')`);
-    expect(some).toContain('return_items <= purchase_items');
+    expect(some).not.toContain('FINAL');
+    expect(some).toContain('GROUP BY customer_key');
+    expect(some).toContain('HAVING sum(purchase_lines) > 0 AND sum(return_items) <= sum(purchase_items)');
+    expect(some).toContain('uniqExactMerge(invoices)');
     expect(some.trimEnd()).toMatch(/FORMAT RowBinary$/);
   });
 

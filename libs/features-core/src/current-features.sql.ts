@@ -45,30 +45,45 @@ GROUP BY customer_key`;
 
 /**
  * Current per-customer aggregates of a maintained policy by customer key (customer rules applied: ≥ 1 purchase,
- * optionally no customer returning more than bought), as RowBinary in the column order `decodeCurrentAggregates`
- * reads. FINAL merges each key's rows while reading (in sort order, no hash table over all customers); the
- * customer rules are a WHERE evaluated after that merge (never moved to PREWHERE, which would filter unmerged
- * rows). `customerKeys` restricts the read to those keys (a primary-key lookup); the reference day is still the
- * policy's latest purchase day over all customers. Anonymous keys (`invoice:<no>`) are returned as keys: the
- * caller numbers them (synthetic ids), which needs no per-read window over all anonymous invoices.
+ * optionally no customer returning more than bought), as RowBinary in the column order `visitCurrentAggregates`
+ * reads. The reference day is the policy's latest purchase day over all customers. Anonymous keys
+ * (`invoice:<no>`) are returned as keys: the caller numbers them (synthetic ids), which needs no per-read window
+ * over all anonymous invoices.
+ *
+ * All customers: FINAL merges each key's rows while reading (in sort order: no hash table over a million keys);
+ * the customer rules are a WHERE evaluated after that merge (never moved to PREWHERE, which would filter unmerged
+ * rows). Some customers (`customerKeys`): GROUP BY over the keys' rows, whose key filter runs as PREWHERE before
+ * any aggregate state is read (FINAL would read and merge whole granules of every part).
  */
 export function readCurrentSql(policy: CleaningPolicy, options: { customerKeys?: readonly string[] } = {}): string {
   const key = sqlString(policyStateKey(policy));
   const keys = options.customerKeys;
-  const rules = ['purchase_lines > 0'];
-  if (policy.dropCustomersReturningMoreThanBought) rules.push('return_items <= purchase_items');
+  // a column's merged value: merged by FINAL already, or merged here by GROUP BY
+  const merged = (column: string, merge: string) => (keys ? `${merge}(${column})` : column);
+  const count = (column: string) => (keys ? `uniqExactMerge(${column})` : `finalizeAggregation(${column})`);
+  const rules = [`${merged('purchase_lines', 'sum')} > 0`];
+  if (policy.dropCustomersReturningMoreThanBought) rules.push(`${merged('return_items', 'sum')} <= ${merged('purchase_items', 'sum')}`);
+  const map = (column: string) => `${merged(column, 'sumMap')} AS ${column}_merged`;
   return `SELECT
   customer_key,
-  toFloat64(purchase_micros), toFloat64(purchase_lines), toFloat64(purchase_items), toFloat64(return_lines), toFloat64(return_items),
-  toFloat64(finalizeAggregation(basket_products)), toFloat64(finalizeAggregation(invoices)), toFloat64(finalizeAggregation(products)),
-  toFloat64(first_purchase_day), toFloat64(last_purchase_day),
+  toFloat64(${merged('purchase_micros', 'sum')}), toFloat64(${merged('purchase_lines', 'sum')}), toFloat64(${merged('purchase_items', 'sum')}),
+  toFloat64(${merged('return_lines', 'sum')}), toFloat64(${merged('return_items', 'sum')}),
+  toFloat64(${count('basket_products')}), toFloat64(${count('invoices')}), toFloat64(${count('products')}),
+  toFloat64(${merged('first_purchase_day', 'min')}), toFloat64(${merged('last_purchase_day', 'max')}),
   toFloat64(ifNull((SELECT max(last_purchase_day) FROM customer_states WHERE policy = ${key}), 0)),
-  tupleElement(weekday_micros, 1), arrayMap(x -> toFloat64(x), tupleElement(weekday_micros, 2)),
-  tupleElement(day_of_month_micros, 1), arrayMap(x -> toFloat64(x), tupleElement(day_of_month_micros, 2)),
-  tupleElement(last_line, 3)
-FROM customer_states FINAL
-WHERE policy = ${key}${keys ? ` AND customer_key IN ${sqlStringList(keys)}` : ''} AND ${rules.join(' AND ')}
-SETTINGS optimize_move_to_prewhere_if_final = 0
+  tupleElement(${map('weekday_micros')}, 1), arrayMap(x -> toFloat64(x), tupleElement(weekday_micros_merged, 2)),
+  tupleElement(${map('day_of_month_micros')}, 1), arrayMap(x -> toFloat64(x), tupleElement(day_of_month_micros_merged, 2)),
+  tupleElement(${merged('last_line', 'max')}, 3)
+${
+  keys
+    ? `FROM customer_states
+WHERE policy = ${key} AND customer_key IN ${sqlStringList(keys)}
+GROUP BY customer_key
+HAVING ${rules.join(' AND ')}`
+    : `FROM customer_states FINAL
+WHERE policy = ${key} AND ${rules.join(' AND ')}
+SETTINGS optimize_move_to_prewhere_if_final = 0`
+}
 FORMAT RowBinary`;
 }
 

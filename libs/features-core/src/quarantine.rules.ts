@@ -27,12 +27,20 @@ export interface QuarantineCandidate {
   invoiceTime: string;
 }
 
+// Consecutive lines of an invoice share their time: remember the last parse (a consumer checks every line).
+let lastTimeText = '';
+let lastTimeMs = Number.NaN;
+
 /** Why a line is absurd, or null when it is fine. Pure: `nowMs` is the consumer's clock. */
 export function quarantineReason(e: QuarantineCandidate, bounds: QuarantineBounds, nowMs: number): string | null {
   if (Math.abs(e.quantity) > bounds.maxAbsQuantity) return `quantity ${e.quantity} beyond ±${bounds.maxAbsQuantity}`;
   if (e.unitPrice > bounds.maxUnitPrice) return `unitPrice ${e.unitPrice} above ${bounds.maxUnitPrice}`;
   if (e.unitPrice < bounds.minUnitPrice) return `unitPrice ${e.unitPrice} below ${bounds.minUnitPrice}`;
-  const t = Date.parse(e.invoiceTime);
+  if (e.invoiceTime !== lastTimeText) {
+    lastTimeText = e.invoiceTime;
+    lastTimeMs = Date.parse(e.invoiceTime);
+  }
+  const t = lastTimeMs;
   if (t > nowMs + bounds.maxFutureMs) return `invoiceTime ${e.invoiceTime} is more than ${Math.round(bounds.maxFutureMs / 3_600_000)} h in the future`;
   if (t < bounds.minEventTimeMs) return `invoiceTime ${e.invoiceTime} is before ${new Date(bounds.minEventTimeMs).toISOString()}`;
   return null;
