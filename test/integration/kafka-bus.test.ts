@@ -72,7 +72,7 @@ describe('KafkaBus', () => {
 
   it('encodes produce requests with the kafkajs fast path: null keys, empty and long values, many requests in a row', async () => {
     // @insiders/messaging is imported before anything else loads kafkajs, so all of the fast path is on here
-    expect(kafkajsFastPathStatus()).toEqual({ kafkajsVersion: '2.2.4', produceEncoder: true, grouping: true, framing: true });
+    expect(kafkajsFastPathStatus()).toEqual({ kafkajsVersion: '2.2.4', produceEncoder: true, grouping: true, framing: true, fetchDecoder: true });
     const bus = newBus({ publishChunkMessages: 97 }); // many produce requests per publish: sequence numbers continue
     const topic = await createUniqueTopic('bus-fast-path', 4, brokers);
     const sent = Array.from({ length: 1000 }, (_, i) => ({

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs internals are reached by module path on purpose */
 import { canEncodeProduceRequest, encodeProduceRequest, type ProduceRequestArgs } from './produce-request.encoder';
+import { fastRecordBatchDecoder, type RecordBatchDecoder } from './record-batch.decoder';
 
 /**
  * Replaces three kafkajs internals that dominate a producer's CPU time with many small messages by equivalent,
@@ -16,8 +17,11 @@ import { canEncodeProduceRequest, encodeProduceRequest, type ProduceRequestArgs 
  *     messages in chunks of 2,048). Replaced by a linear grouping with the same result.
  *  3. `protocol/request` (framing: size + header + body): one copy into an exactly sized buffer instead of two
  *     copies through zero-filled doubling buffers.
- *  (2) and (3) are bound by kafkajs modules when they load, so they are replaced only when this runs before kafkajs
- *  is first loaded (libs/messaging imports this before kafkajs); otherwise they stay stock (`fastPathStatus()`).
+ *  4. `protocol/recordBatch/v0/decoder` (consumer side): uncompressed record batches of a fetch response are
+ *     decoded without a `Decoder` and Long arithmetic per record (record-batch.decoder.ts, same result as kafkajs).
+ *  (2), (3) and (4) are bound by kafkajs modules when they load, so they are replaced only when this runs before
+ *  those modules load (libs/messaging imports this before kafkajs); otherwise they stay stock
+ *  (`kafkajsFastPathStatus()`).
  */
 export const KAFKAJS_FAST_PATH_VERSION = '2.2.4';
 
@@ -30,6 +34,8 @@ export interface KafkajsFastPathStatus {
   grouping: boolean;
   /** One-copy request framing. */
   framing: boolean;
+  /** Record batch decoding of fetch responses. */
+  fetchDecoder: boolean;
   /** Why something is not installed, if so. */
   note?: string;
 }
@@ -74,6 +80,7 @@ function install(): KafkajsFastPathStatus {
       produceEncoder: false,
       grouping: false,
       framing: false,
+      fetchDecoder: false,
       note: `kafkajs ${kafkajsVersion} is not ${KAFKAJS_FAST_PATH_VERSION}, the version the fast path was checked against: stock kafkajs encoding (slower)`,
     };
   }
@@ -82,6 +89,12 @@ function install(): KafkajsFastPathStatus {
   if (early) {
     replaceExports('kafkajs/src/producer/groupMessagesPerPartition', groupMessagesPerPartition);
     replaceExports('kafkajs/src/protocol/request', frameRequest);
+  }
+  // fetch responses load their message decoding lazily (first fetch), usually after this
+  const fetchDecoder = !isLoaded('kafkajs/src/protocol/requests/fetch/v4/decodeMessages');
+  if (fetchDecoder) {
+    const original = require('kafkajs/src/protocol/recordBatch/v0/decoder') as RecordBatchDecoder & { [INSTALLED]?: true };
+    if (!original[INSTALLED]) replaceExports('kafkajs/src/protocol/recordBatch/v0/decoder', fastRecordBatchDecoder(original));
   }
   const produce = require('kafkajs/src/protocol/requests/produce') as ProduceDefinition & { [INSTALLED]?: true };
   if (!produce[INSTALLED]) {
@@ -103,7 +116,8 @@ function install(): KafkajsFastPathStatus {
     produceEncoder: true,
     grouping: early,
     framing: early,
-    ...(early ? {} : { note: 'kafkajs was loaded before the fast path: stock message grouping and request framing' }),
+    fetchDecoder,
+    ...(early && fetchDecoder ? {} : { note: 'kafkajs was loaded before the fast path: stock message grouping, request framing or fetch decoding' }),
   };
 }
 
@@ -168,10 +182,11 @@ function isLoaded(request: string): boolean {
  * Loads a module and swaps its exports, so that modules loaded later get the replacement. (Setting the exports of
  * the loaded module rather than a new cache entry works under jest too, whose `require.cache` is read-only.)
  */
-function replaceExports(request: string, exports: unknown): void {
+function replaceExports(request: string, exports: (...args: never[]) => unknown): void {
   const id = require.resolve(request);
-  require(id);
+  const current = require(id) as { [INSTALLED]?: true };
+  if (current[INSTALLED]) return; // replaced already (by another copy of this module)
   const loaded = require.cache[id];
   if (!loaded) throw new Error(`${request} is not in the module cache after loading`);
-  loaded.exports = exports;
+  loaded.exports = Object.assign(exports, { [INSTALLED]: true });
 }
