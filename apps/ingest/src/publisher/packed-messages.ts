@@ -1,4 +1,4 @@
-import { OutgoingMessage } from '@insiders/messaging';
+import type { OutgoingMessage } from '@insiders/messaging';
 
 /**
  * Messages in a form that moves between threads without copying: the keys, and all values UTF-8 encoded into one
