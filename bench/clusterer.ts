@@ -32,6 +32,7 @@ import { FeaturesService } from '../apps/features/src/features.service';
 import { InvoiceLinesProcessor } from '../apps/features/src/invoice-lines.processor';
 import { readSeedEvents, toBatches } from '../apps/features/src/testing/features.fixtures';
 import { ClustererModule, ClustererService, loadClustererConfig } from '../apps/clusterer/src';
+import { loadIngestConfig } from '../apps/ingest/src';
 import { buildSegmentation } from '../apps/clusterer/src/domain/segmentation.builder';
 import { prepareFeatures } from '../apps/clusterer/src/model/feature-matrix';
 import { customerFeatures } from '../apps/clusterer/src/testing/customer-features.fixture';
@@ -179,7 +180,9 @@ async function benchLatency(rate: number, seconds: number): Promise<void> {
   const base = await readSeedEvents(undefined, 60_000);
   for (const batch of toBatches(base, 20_000)) await processor.process(batch);
   const bus = createEventBus(config);
-  await bus.ensureTopics([{ topic: topics.invoiceLines, partitions: 3 }, { topic: topics.segmentChanges, partitions: 3 }]);
+  // the invoice-lines topic as ingest creates it (INVOICE_LINES_PARTITIONS, default 6)
+  const partitions = loadIngestConfig(process.env).INVOICE_LINES_PARTITIONS;
+  await bus.ensureTopics([{ topic: topics.invoiceLines, partitions }, { topic: topics.segmentChanges, partitions: 3 }]);
   const app = await NestFactory.createApplicationContext(
     { module: class BenchRoot {}, imports: [StorageModule.forClient(client), BusModule.forBus(bus), ClustererModule.register({ ...config, CLUSTERER_SCHEDULER: false })] },
     { logger: ['error', 'warn'] },
@@ -272,11 +275,19 @@ async function benchLatency(rate: number, seconds: number): Promise<void> {
     `incremental assignment at ${rate} events/s for ${seconds} s (sent in ${sendSeconds.toFixed(1)} s): ${latencies.length}/${total} segment-change events; ` +
       `latency p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms, max ${latencies[latencies.length - 1]} ms (target p99 < 1000 ms)`,
   );
-  console.log(`  features consumer: ${featuresConcurrency} partition(s) at a time (BENCH_FEATURES_PARTITIONS_CONCURRENTLY)`);
+  const part = (from: (t: Trace) => number | undefined, to: (t: Trace) => number | undefined): number[] =>
+    all.map((t) => (from(t) !== undefined && to(t) !== undefined ? to(t)! - from(t)! : NaN)).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  const featuresPart = part((t) => t.published, (t) => t.written);
+  const clustererPart = part((t) => t.written, (t) => t.received);
+  console.log(
+    `  published → features written: p50 ${percentile(featuresPart, 0.5)} ms, p99 ${percentile(featuresPart, 0.99)} ms; ` +
+      `features written → event received (the clusterer's part): p50 ${percentile(clustererPart, 0.5)} ms, p99 ${percentile(clustererPart, 0.99)} ms`,
+  );
+  console.log(`  features consumer: ${partitions} partitions (INVOICE_LINES_PARTITIONS), ${featuresConcurrency} at a time (BENCH_FEATURES_PARTITIONS_CONCURRENTLY)`);
   console.log(`  bench process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over ${wallSeconds.toFixed(1)} s wall (broker not included); load average ${load.map((x) => x.toFixed(2)).join(' ')}`);
   console.log('  per-stage latency of a customer (ms):      median     p99');
   for (const [name, from, to] of STAGES) {
-    const xs = all.map((t) => (from(t) !== undefined && to(t) !== undefined ? to(t)! - from(t)! : NaN)).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+    const xs = part(from, to);
     console.log(`    ${name.padEnd(36)} ${String(percentile(xs, 0.5)).padStart(8)} ${String(percentile(xs, 0.99)).padStart(7)}`);
   }
   const steps = Object.entries(processor.stepMs).map(([k, v]) => `${k} ${((v - stepsBefore[k as keyof typeof stepsBefore]) / batches.length).toFixed(0)}`);

@@ -1,3 +1,4 @@
+import { expectEventually } from '@insiders/testing';
 import { loadClustererConfig } from './clusterer.config';
 import { ClustererService } from './clusterer.service';
 import type { ClustererRepository, ModelRow, ModelTrigger } from './clusterer.repository';
@@ -86,5 +87,29 @@ describe('ClustererService refit triggers', () => {
     await expect(service.requestRefit({ reason: 'campaign', requestedBy: 'key:ab12' })).resolves.toMatchObject({ accepted: true, id: '2' });
     await expect(service.requestRefit({ reason: 'again', requestedBy: 'key:ab12' })).resolves.toMatchObject({ accepted: false });
     release();
+  });
+});
+
+describe('ClustererService incremental loop', () => {
+  it('a wake from the features writer runs a pass at once (with the announced keys) instead of at the next poll', async () => {
+    const config = loadClustererConfig({ CLUSTERER_SCHEDULER: 'false', CLUSTERER_POLL_MS: '600000', CLUSTERER_REFIT_AFTER_CHANGED: '0', CLUSTERER_DRIFT_THRESHOLD: '0' });
+    const announced: unknown[] = [];
+    let passes = 0;
+    const assign = {
+      executePipelined: async () => {
+        passes++;
+        return { customers: 0, changes: 0, feedRows: 0, cursor: null };
+      },
+      announce: (change: unknown) => announced.push(change),
+      flush: async () => undefined,
+    } as unknown as AssignChangedCustomersUseCase;
+    const repository = { feedHead: async () => null, activeModel: async () => ({ version: 1, created_at: '2026-01-01 00:00:00.000' }) } as unknown as ClustererRepository;
+    const service = new ClustererService(config, repository, {} as SegmentChangePublisher, {} as RecoverUseCase, {} as RefitUseCase, assign, {} as CheckDriftUseCase);
+    service.startLoop();
+    await expectEventually(() => expect(passes).toBe(1)); // the first poll, then asleep for 10 minutes
+    service.wake({ customerKeys: ['12347'], atMs: 1 });
+    await expectEventually(() => expect(passes).toBe(2));
+    expect(announced).toEqual([{ customerKeys: ['12347'], atMs: 1 }]);
+    await service.onApplicationShutdown();
   });
 });
