@@ -6,8 +6,11 @@
  *
  *   node -r @swc-node/register bench/ml.ts                 # every scenario, each in its own process
  *   node -r @swc-node/register bench/ml.ts seed 100k       # some of them
+ *   node -r @swc-node/register bench/ml.ts seed --runs 5   # timed fits per scenario (default 3 for seed, 1 elsewhere)
+ *   node -r @swc-node/register bench/ml.ts seed-quality --seeds 42,1,2 --umap-js
  *
- * Scenarios: rf-compare, seed, seed-43d, seed-geometry, 20k, 100k, 1m. Results also go to bench/ml/results/<scenario>.json.
+ * Scenarios: rf-compare, seed, seed-quality, seed-43d, seed-geometry, 20k, 100k, 1m. Results also go to
+ * bench/ml/results/<scenario>.json.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -2,13 +2,14 @@
  * UMAP quality and speed: libs/ml's typed-array UMAP vs umap-js on the same inputs.
  *
  *   node -r @swc-node/register bench/umap-quality.ts [--runs 3] [--dims 2] [--epochs 500] [--datasets blobs,customers]
- *     [--impls spectral,random,umap-js]
+ *     [--impls spectral,random,shards,umap-js]
  *   node -r @swc-node/register bench/umap-quality.ts --large 100000 [--dims 2] [--epochs 200]
  *
  * Comparison mode: for every data set and run (seed = run index) both implementations embed the data with the same
  * nNeighbors (15), minDist (0.1) and epochs; reported are medians over runs of wall time, CPU time of this process
  * (the machine may be shared), trustworthiness and kNN preservation (k = 15, every point). "ours (random init)" uses
- * umap-js's initialisation to separate the effect of the spectral start from the optimiser.
+ * umap-js's initialisation to separate the effect of the spectral start from the optimiser; "ours (2 shards)" the
+ * SGD split into two vertex shards as the segmentation pipeline runs it (UmapOptions.layoutShards).
  * Large mode: only libs/ml (umap-js needs ~6 GB at 100k), stage timings, peak RSS and sampled quality (1000 points).
  */
 import { readFileSync } from 'node:fs';
@@ -114,9 +115,11 @@ function compare(): void {
     const impls: [string, (seed: number) => Matrix][] = [
       ['libs/ml (spectral)', (seed) => umap(x, { nComponents: dims, nEpochs: epochs, seed }).embedding],
       ['libs/ml (random init)', (seed) => umap(x, { nComponents: dims, nEpochs: epochs, seed, init: 'random' }).embedding],
+      // the pipeline's SGD: two vertex shards (run here one after the other; on two threads the result is the same)
+      ['libs/ml (2 shards)', (seed) => umap(x, { nComponents: dims, nEpochs: epochs, seed, layoutShards: 2 }).embedding],
       ['umap-js 1.4', (seed) => runUmapJs(x, dims, epochs, seed)],
     ];
-    const wanted = arg('impls', 'spectral,random,umap-js').split(',');
+    const wanted = arg('impls', 'spectral,random,shards,umap-js').split(',');
     for (const [impl, fn] of impls.filter(([name]) => wanted.some((w) => name.includes(w)))) {
       const ms: Measure[] = [];
       for (let r = 0; r < runs; r++) ms.push(measure(x, () => fn(r)));
