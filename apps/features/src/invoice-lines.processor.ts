@@ -9,9 +9,8 @@ interface PreparedBatch {
   started: number;
   quarantine: QuarantineRow[];
   firstSeen: Map<string, { anonymous: 0 | 1; time: string; line: number }>;
-  /** Every decoded, in-batch-unique line (duplicates of stored events are dropped when storing) and its rows. */
+  /** Every decoded, in-batch-unique line (duplicates of stored events are dropped when storing). */
   insert: LinesInsert;
-  rows: string[];
 }
 
 export interface BatchOutcome {
@@ -61,18 +60,18 @@ export class InvoiceLinesProcessor {
   }
 
   /**
-   * Stores one batch. Decoding and building the insert text run at once; everything that reads or writes storage
-   * runs one batch at a time (`serially`), in the order above. With partitions consumed concurrently, the next
-   * batch's JavaScript work overlaps this batch's ClickHouse work (chDB runs queries off the JS thread), while the
-   * duplicate check and the insert stay strictly sequential: two in-flight batches can never both find an event
-   * id new and both store it.
+   * Stores one batch. Decoding runs at once; everything that reads or writes storage runs one batch at a time
+   * (`serially`), in the order above. chDB runs queries off the JavaScript thread, so JavaScript work overlaps
+   * ClickHouse work: the insert text is built while the duplicate check runs, and with partitions consumed
+   * concurrently the next batch decodes while this one is written. The duplicate check and the insert stay
+   * strictly sequential: two in-flight batches can never both find an event id new and both store it.
    */
   async process(batch: ConsumedBatch): Promise<BatchOutcome> {
     const prepared = this.prepare(batch);
     return this.serially(() => this.store(batch, prepared));
   }
 
-  /** Decode, quarantine, in-batch dedupe, first appearances and the raw rows' text: JavaScript only, no storage. */
+  /** Decode, quarantine, in-batch dedupe and first appearances: JavaScript only, no storage. */
   private prepare(batch: ConsumedBatch): PreparedBatch {
     const started = this.clock();
     const ingestedAt = chTime(started);
@@ -104,14 +103,19 @@ export class InvoiceLinesProcessor {
     }
     const lines = [...byId.values()];
     const insert: LinesInsert = { topic: batch.topic, partition: batch.partition, ingestedAtMs: started, batchSeq: this.nextBatchSeq(), lines };
-    const rows = rawLineRows(insert);
     this.stepMs.decode += this.clock() - started;
-    return { started, quarantine, firstSeen, insert, rows };
+    return { started, quarantine, firstSeen, insert };
   }
 
-  private async store(batch: ConsumedBatch, { started, quarantine, firstSeen, insert, rows }: PreparedBatch): Promise<BatchOutcome> {
+  private async store(batch: ConsumedBatch, { started, quarantine, firstSeen, insert }: PreparedBatch): Promise<BatchOutcome> {
     let t = this.clock();
-    const existing = await this.repository.existingEventIds(insert.lines.map((l) => l.event.eventId));
+    const existingQuery = this.repository.existingEventIds(insert.lines.map((l) => l.event.eventId));
+    // ClickHouse looks the ids up off the JavaScript thread: build the insert text meanwhile
+    const rows = rawLineRows(insert);
+    const firstSeenRows = [...firstSeen].map(
+      ([customer_key, f]): FirstSeenRow => ({ customer_key, anonymous: f.anonymous, first_seen: [f.time.slice(0, 23).replace('T', ' '), f.line] }),
+    );
+    const existing = await existingQuery;
     let fresh = insert;
     let freshRows = rows;
     if (existing.size > 0) {
@@ -121,9 +125,7 @@ export class InvoiceLinesProcessor {
     }
     t = this.lap('exists', t);
     await this.repository.insertQuarantine(quarantine);
-    await this.repository.recordFirstSeen(
-      [...firstSeen].map(([customer_key, f]): FirstSeenRow => ({ customer_key, anonymous: f.anonymous, first_seen: [f.time.slice(0, 23).replace('T', ' '), f.line] })),
-    );
+    await this.repository.recordFirstSeen(firstSeenRows);
     t = this.lap('activity', t);
     if (fresh.lines.length > 0) {
       await this.repository.insertLines(fresh, freshRows);

@@ -33,4 +33,4 @@ CREATE TABLE IF NOT EXISTS customer_states
 ENGINE = AggregatingMergeTree
 PARTITION BY policy
 ORDER BY (policy, customer_key)
-SETTINGS index_granularity = 256, non_replicated_deduplication_window = 10000, fsync_after_insert = 1, fsync_part_directory = 1;
+SETTINGS index_granularity = 64, non_replicated_deduplication_window = 10000, fsync_after_insert = 1, fsync_part_directory = 1;
