@@ -32,6 +32,15 @@ describe('SyntheticNumbering', () => {
     expect(numbering.keyOf(seedIan, '12347')).toBeUndefined();
   });
 
+  it('tells ids that may be synthetic under a policy', () => {
+    expect(SyntheticNumbering.mayBeSynthetic(seedIan, '19000')).toBe(true);
+    expect(SyntheticNumbering.mayBeSynthetic(seedIan, '123456')).toBe(true);
+    expect(SyntheticNumbering.mayBeSynthetic(seedIan, '18999')).toBe(false);
+    expect(SyntheticNumbering.mayBeSynthetic(seedIan, '019000')).toBe(false);
+    expect(SyntheticNumbering.mayBeSynthetic(seedIan, 'invoice:5')).toBe(false);
+    expect(SyntheticNumbering.mayBeSynthetic(other, '500')).toBe(true);
+  });
+
   it('reloads the order only when the stored version changed', async () => {
     const source = new FakeSource();
     const numbering = new SyntheticNumbering(source);

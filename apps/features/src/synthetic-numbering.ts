@@ -35,6 +35,11 @@ export class SyntheticNumbering {
     return rank === undefined ? '' : String(Math.trunc(policy.syntheticCustomerIdBase) + rank);
   }
 
+  /** Whether `id` has the form of a synthetic id under the policy (a canonical integer ≥ the base). */
+  static mayBeSynthetic(policy: CleaningPolicy, id: string): boolean {
+    return /^(0|[1-9]\d*)$/.test(id) && Number(id) >= Math.trunc(policy.syntheticCustomerIdBase);
+  }
+
   /** The anonymous key numbered `id` under the policy, if any. */
   keyOf(policy: CleaningPolicy, id: string): string | undefined {
     if (!/^\d+$/.test(id)) return undefined;
