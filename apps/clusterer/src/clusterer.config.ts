@@ -26,6 +26,11 @@ export const clustererConfigSchema = z.object({
   CLUSTERER_FEED_GRACE_MS: env.int(2_000, { min: 0 }),
   /** The feed cursor is saved at most this often (a crash re-assigns at most this much of the feed, idempotently). */
   CLUSTERER_CURSOR_SAVE_MS: env.int(1_000, { min: 0 }),
+  /**
+   * An incremental pass's store (history, memberships, feed position) waits this long for the passes after it and
+   * stores them together (fewer inserts competing with the features consumer; events are published before).
+   */
+  CLUSTERER_STORE_DELAY_MS: env.int(250, { min: 0 }),
   /** At most this many changed customers per incremental batch. */
   CLUSTERER_POLL_LIMIT: env.int(20_000, { min: 1 }),
   /** Fewer customers than this: no fit (the model would be meaningless). */

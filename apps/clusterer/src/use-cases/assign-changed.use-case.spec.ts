@@ -1,6 +1,7 @@
 import type { SegmentChangeEvent } from '@insiders/events';
 import type { CustomerFeatures } from '@insiders/features-core';
 import { DEFAULT_INSIDERS_RULE } from '@insiders/segments';
+import { expectEventually } from '@insiders/testing';
 import { loadClustererConfig } from '../clusterer.config';
 import type { ChangedCustomer, ClustererRepository, HistoryRow, MembershipRow } from '../clusterer.repository';
 import { FeedCursor } from '../domain/feed-cursor';
@@ -46,6 +47,10 @@ class FakeStore {
   failNext: 'history' | 'memberships' | null = null;
   /** The process is killed when it reaches this write: the write never completes. */
   killAt: 'history' | 'memberships' | null = null;
+  /** Insert statements per table (how many stores). */
+  inserts = { history: 0, memberships: 0 };
+  /** Set when a write met `killAt`. */
+  killed_ = false;
   /** While set, membership writes wait for it (a slow store). */
   membershipsGate: Promise<void> | null = null;
 
@@ -65,12 +70,14 @@ class FakeStore {
       writeHistory: async (rows: HistoryRow[]) => {
         if (this.killAt === 'history') return this.killed();
         if (this.failNext === 'history') throw this.crash();
+        this.inserts.history++;
         this.history.push(...rows);
       },
       writeMemberships: async (rows: MembershipRow[]) => {
         await this.membershipsGate;
         if (this.killAt === 'memberships') return this.killed();
         if (this.failNext === 'memberships') throw this.crash();
+        this.inserts.memberships++;
         for (const r of rows) this.memberships.set(r.customer_id, r);
       },
       existingHistory: async (version: number, reason: string, rows: { customerId: string; at: string }[]) =>
@@ -91,13 +98,14 @@ class FakeStore {
 
   private killed(): Promise<never> {
     this.killAt = null; // the next process writes normally
+    this.killed_ = true;
     return new Promise<never>(() => undefined);
   }
 }
 
 /** A clusterer process on the store: its own cursor, lock and published events (a restart is a new one). */
-function start(store: FakeStore) {
-  const config = loadClustererConfig({ CLUSTERER_SCHEDULER: 'false', CLUSTERER_CURSOR_SAVE_MS: '0' });
+function start(store: FakeStore, env: Record<string, string> = {}) {
+  const config = loadClustererConfig({ CLUSTERER_SCHEDULER: 'false', CLUSTERER_CURSOR_SAVE_MS: '0', CLUSTERER_STORE_DELAY_MS: '0', ...env });
   const repository = store.repository();
   const published: SegmentChangeEvent[] = [];
   const publisher = { publish: async (events: SegmentChangeEvent[]) => void published.push(...events) } as unknown as SegmentChangePublisher;
@@ -148,7 +156,7 @@ describe('AssignChangedCustomersUseCase', () => {
     const first = start(store);
     store.killAt = 'memberships';
     await first.useCase.executePipelined();
-    await new Promise((r) => setImmediate(r));
+    await expectEventually(() => expect(store.killed_).toBe(true));
     expect(store.history).toHaveLength(2);
     expect(store.memberships.size).toBe(0);
 
@@ -164,6 +172,7 @@ describe('AssignChangedCustomersUseCase', () => {
     const first = start(store);
     store.killAt = 'history';
     await first.useCase.executePipelined();
+    await expectEventually(() => expect(store.killed_).toBe(true));
     expect(first.published).toHaveLength(2);
     expect(store.history).toHaveLength(0);
 
@@ -229,5 +238,18 @@ describe('AssignChangedCustomersUseCase', () => {
     expect(await r.stored).toBeGreaterThan(0); // retried after a backoff, then stored
     expect(store.memberships.size).toBe(2);
     expect(store.history).toHaveLength(2);
+  });
+
+  it('pipelined: the passes of the next CLUSTERER_STORE_DELAY_MS are stored together', async () => {
+    const store = storeWithOneLapse();
+    const p = start(store, { CLUSTERER_STORE_DELAY_MS: '100' });
+    const first = await p.useCase.executePipelined();
+    store.features.set('c', customer('c', 2));
+    store.feed.set('c', T('02.000'));
+    const second = await p.useCase.executePipelined();
+    await Promise.all([first.stored, second.stored]);
+    expect(store.inserts).toEqual({ history: 1, memberships: 1 });
+    expect(store.history.map((h) => h.customer_id)).toEqual(['a', 'b', 'c']);
+    expect(store.state.size).toBe(1); // the feed position, saved after both
   });
 });

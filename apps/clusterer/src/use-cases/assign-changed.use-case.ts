@@ -56,7 +56,8 @@ export class AssignChangedCustomersUseCase {
   private recoveryHorizon: string | null | undefined = undefined;
   /** Memberships decided by passes whose store is still running (the next pass diffs against them). */
   private readonly unstored = new Map<string, Membership>();
-  private lastStore: Promise<void> = Promise.resolve();
+  /** The store batch passes still add to (null: the next pass opens one). */
+  private queued: StoreBatch | null = null;
   private stopping = false;
 
   constructor(
@@ -70,18 +71,19 @@ export class AssignChangedCustomersUseCase {
 
   /** One pass; resolves once its result is stored (CLI, tests, benchmarks' warm-up). */
   async execute(): Promise<AssignChangedResult> {
-    const result = await this.lock.run(() => this.pass());
+    const result = await this.lock.run(() => this.pass(false));
     await this.lock.settled();
     return result;
   }
 
   /**
    * One pass that resolves once its events are published; its store continues in the background while the next
-   * pipelined pass already reads (the scheduler loop). At most one store runs behind a pass: before queueing its own,
-   * a pass waits for the previous one. Any other holder of the membership write lock (a refit) waits for all stores.
+   * pipelined pass already reads (the scheduler loop), together with the results of the passes of the next
+   * CLUSTERER_STORE_DELAY_MS (see queueStore). Any other holder of the membership write lock (a refit) waits for all
+   * stores.
    */
   async executePipelined(): Promise<AssignChangedResult> {
-    return this.lock.run(() => this.pass(), { pipelined: true });
+    return this.lock.run(() => this.pass(true), { pipelined: true });
   }
 
   /** Customers this process's features writer just committed to the feed (see FeedCursor.announce). */
@@ -95,7 +97,7 @@ export class AssignChangedCustomersUseCase {
     await this.lock.run(() => this.cursor.flush());
   }
 
-  private async pass(): Promise<AssignChangedResult> {
+  private async pass(pipelined: boolean): Promise<AssignChangedResult> {
     const model = await this.cache.get();
     if (!model) return { customers: 0, changes: 0, cursor: null };
     const policy = policyPreset(this.config.FEATURE_POLICY);
@@ -163,26 +165,52 @@ export class AssignChangedCustomersUseCase {
     await this.cursor.handOut(feed);
     const horizon = this.recoveryHorizon;
     if (horizon !== null && (await this.cursor.get()) > horizon) this.recoveryHorizon = null;
-    await this.lastStore; // at most one store behind the passes (rejects if it failed: the lock is broken then)
-    const storeStarted = performance.now();
-    this.lastStore = this.lock.inBackground(() => this.store(history, memberships, feed, next, horizon));
-    const stored = this.lastStore.then(
-      () => performance.now() - storeStarted,
-      () => Number.NaN,
-    );
+    const stored = this.queueStore({ history, memberships, feed, decided: next, horizon }, pipelined ? this.config.CLUSTERER_STORE_DELAY_MS : 0);
     if (changes.length) this.logger.debug(`incremental: ${assigned.length} customers re-assigned, ${changes.length} changes, ${JSON.stringify(timings)}`);
     return { customers: assigned.length, changes: changes.length, feedRows: feed.length, cursor: await this.cursor.get(), timings, customerIds: prepared.customerIds, marks, stored };
   }
 
   /**
-   * History, then memberships, then the stored feed position. Each step is retried until it succeeds (storage
-   * hiccups) unless the process is stopping; a history retry writes only the rows not found in storage.
+   * Hands a pass's result to the background store. Results queued while a store runs (or within `delayMs` of the
+   * first one) are stored together: one insert per table for several passes, which keeps the clusterer's share of
+   * the storage engine small while the features consumer needs it. Resolves with the store's milliseconds.
    */
-  private async store(history: HistoryRow[], memberships: MembershipRow[], feed: ChangedCustomer[], decided: Map<string, Membership>, horizon: string | null): Promise<void> {
+  private async queueStore(part: StorePart, delayMs: number): Promise<number> {
+    let batch = this.queued;
+    if (!batch) {
+      const opened = performance.now();
+      const fresh: StoreBatch = { parts: [], storeMs: Number.NaN, done: Promise.resolve() };
+      fresh.done = this.lock.inBackground(async () => {
+        const wait = opened + delayMs - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait)); // gather the passes of the next moments
+        if (this.queued === fresh) this.queued = null; // later passes start the next batch
+        const started = performance.now();
+        await this.store(fresh.parts);
+        fresh.storeMs = performance.now() - started;
+      });
+      batch = this.queued = fresh;
+    }
+    batch.parts.push(part);
+    const target = batch;
+    if (target.parts.reduce((n, p) => n + p.memberships.length, 0) >= MAX_QUEUED_MEMBERSHIPS) this.queued = null;
+    return target.done.then(
+      () => target.storeMs,
+      () => Number.NaN,
+    );
+  }
+
+  /**
+   * History, then memberships, then the stored feed position, for the passes of a batch in pass order. Each step is
+   * retried until it succeeds (storage hiccups) unless the process is stopping; a history retry writes only the
+   * rows not found in storage.
+   */
+  private async store(parts: readonly StorePart[]): Promise<void> {
+    const history = parts.flatMap((p) => p.history);
+    const horizon = parts.find((p) => p.horizon !== null)?.horizon ?? null; // one value while set: the feed head at start
     if (history.length) await this.retrying('history', async (attempt) => this.repository.writeHistory(await this.notYetRecorded(history, attempt > 1 ? 'all' : horizon)));
-    await this.retrying('memberships', () => this.repository.writeMemberships(memberships));
-    await this.retrying('feed cursor', () => this.cursor.stored(feed));
-    for (const [id, m] of decided) if (this.unstored.get(id) === m) this.unstored.delete(id);
+    await this.retrying('memberships', () => this.repository.writeMemberships(parts.flatMap((p) => p.memberships)));
+    await this.retrying('feed cursor', () => this.cursor.stored(parts.flatMap((p) => p.feed)));
+    for (const p of parts) for (const [id, m] of p.decided) if (this.unstored.get(id) === m) this.unstored.delete(id);
   }
 
   private async retrying(what: string, step: (attempt: number) => Promise<void>): Promise<void> {
@@ -210,6 +238,25 @@ export class AssignChangedCustomersUseCase {
     return rows.filter((r) => !existing.has(`${r.customer_id}|${r.at}`));
   }
 }
+
+/** One pass's result to store. */
+interface StorePart {
+  history: HistoryRow[];
+  memberships: MembershipRow[];
+  feed: ChangedCustomer[];
+  decided: Map<string, Membership>;
+  /** The recovery horizon when the pass ran (see notYetRecorded). */
+  horizon: string | null;
+}
+
+interface StoreBatch {
+  parts: StorePart[];
+  storeMs: number;
+  done: Promise<void>;
+}
+
+/** A store batch this large takes no more passes (bounds the memory held for it). */
+const MAX_QUEUED_MEMBERSHIPS = 100_000;
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
