@@ -29,6 +29,7 @@ import { scoreRfm } from '../libs/ml/src/rfm/rfm.scoring';
 import { adjustedRandIndex } from '../libs/ml/src/selection/ari';
 import { sampleIndices } from '../libs/ml/src/pipeline/select-k';
 import { MemorySampler } from './ml/memory-sampler';
+import { busiestThreadMs, threadCpuAvailable, threadTimes } from './ml/thread-cpu';
 import { CustomerTable, loadSeedCustomers, syntheticCustomers } from './ml/seed-data';
 
 const SCENARIOS = ['rf-compare', 'seed', 'seed-quality', 'seed-43d', 'seed-geometry', '20k', '100k', '1m'] as const;
@@ -62,6 +63,8 @@ interface TimedRun {
   fit: SegmentationFit;
   cpuMs: number;
   stageCpu: Record<string, number>;
+  /** Per stage, the CPU of its busiest thread (see ml/thread-cpu.ts); their sum estimates an idle machine's wall time. */
+  busiestMs: Record<string, number>;
   peakMB: number;
   perStageMB: Record<string, number>;
   load: number;
@@ -72,18 +75,21 @@ async function timedFit(data: CustomerTable, options: SegmentationOptions): Prom
   mem.stage('load');
   const cpu0 = process.cpuUsage();
   const stageCpu: Record<string, number> = {};
-  let last = { stage: 'start', cpu: process.cpuUsage() };
+  const busiestMs: Record<string, number> = {};
+  let last = { stage: 'start', cpu: process.cpuUsage(), threads: threadTimes() };
   const fit = await fitSegmentation(data.features, data.target, { seed: SEED, ...options }, (stage) => {
     mem.stage(stage);
     if (stage !== last.stage) {
       const c = process.cpuUsage(last.cpu);
+      const threads = threadTimes();
       stageCpu[last.stage] = (stageCpu[last.stage] ?? 0) + (c.user + c.system) / 1000;
-      last = { stage, cpu: process.cpuUsage() };
+      busiestMs[last.stage] = (busiestMs[last.stage] ?? 0) + busiestThreadMs(last.threads, threads);
+      last = { stage, cpu: process.cpuUsage(), threads };
     }
   });
   const cpu = process.cpuUsage(cpu0);
   const memory = await mem.stop();
-  return { fit, cpuMs: (cpu.user + cpu.system) / 1000, stageCpu, peakMB: memory.peak, perStageMB: memory.perStage, load: loadavg()[0]! };
+  return { fit, cpuMs: (cpu.user + cpu.system) / 1000, stageCpu, busiestMs, peakMB: memory.peak, perStageMB: memory.perStage, load: loadavg()[0]! };
 }
 
 async function runFit(name: string, data: CustomerTable, options: SegmentationOptions, evalRows: number, runs = 1): Promise<Record<string, unknown>> {
@@ -109,6 +115,13 @@ async function runFit(name: string, data: CustomerTable, options: SegmentationOp
   const t = timings;
   console.log(`  median of ${runs}: forest ${fmt(t.forest)} (leaves included) | leaf kNN ${fmt(t.knn)} | UMAP ${fmt(t.umap)} | k range ${fmt(t.selectK)} (GMM ${fmt(t.gmm)} + silhouette ${fmt(t.silhouette)} thread time)${t.assignRest ? ` | assign rest ${fmt(t.assignRest)}` : ''}`);
   console.log(`  CPU per stage (all threads, median): ${Object.entries(stageCpu).map(([k, v]) => `${k} ${fmt(v)}`).join(' | ')}`);
+  const busiest = Object.fromEntries(cpuStages.map((k) => [k, med((r) => r.busiestMs[k] ?? 0)]));
+  const idleEstimate = Object.values(busiest).reduce((a, b) => a + b, 0);
+  if (threadCpuAvailable) {
+    console.log(
+      `  busiest thread's CPU per stage (median): ${Object.entries(busiest).map(([k, v]) => `${k} ${fmt(v)}`).join(' | ')} -> sum ${fmt(idleEstimate)}, the wall time to expect on an idle machine (CPU-bound stages, one after the other)`,
+    );
+  }
   console.log(`  total fit ${fmt(t.total)} wall (median), ${fmt(cpuMs)} CPU (all threads); load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${availableParallelism()} cores; peak RSS ${peak} MB; per stage ${JSON.stringify(timed[timed.length - 1]!.perStageMB)}`);
   if (runs > 1) console.log(`  same labels in every run: ${timed.every((r) => r.fit.labels.every((l, i) => l === fit.labels[i]))}`);
   printCurve(fit);
@@ -125,9 +138,11 @@ async function runFit(name: string, data: CustomerTable, options: SegmentationOp
     runs,
     options: fit.model.options,
     timings,
-    perRun: timed.map((r) => ({ timings: r.fit.timings, cpuMs: r.cpuMs, stageCpu: r.stageCpu, peakMB: r.peakMB, loadAverage: r.load })),
+    perRun: timed.map((r) => ({ timings: r.fit.timings, cpuMs: r.cpuMs, stageCpu: r.stageCpu, busiestThreadMs: r.busiestMs, peakMB: r.peakMB, loadAverage: r.load })),
     cpuMs,
     stageCpu,
+    busiestThreadMs: busiest,
+    idleWallEstimateMs: threadCpuAvailable ? idleEstimate : null,
     loadAverage: loads,
     memoryMB: { peak, perStage: timed[timed.length - 1]!.perStageMB },
     k: fit.k,

@@ -81,7 +81,7 @@ export async function runLayoutThreaded(L: ShardedLayout, pool: MlWorkerPool | n
   if (!isShared(L.embedding)) throw new Error('UMAP layout: threaded shards need a layout in shared memory');
   const control = new Int32Array(new SharedArrayBuffer(4 * (2 * shards + 1)));
   const workers = Array.from({ length: shards - 1 }, (_, i) =>
-    pool.run<void>({ kind: 'umap-shard', layout: L, control, shard: i + 1 } satisfies LayoutShardTask & { kind: 'umap-shard' }).catch((e: unknown) => {
+    pool.run<void>({ kind: 'umap-shard', layout: L, control, shard: i + 1 } satisfies LayoutShardTask & { kind: 'umap-shard' }, { exclusive: true }).catch((e: unknown) => {
       abort(control, shards);
       throw e;
     }),

@@ -199,6 +199,15 @@ describe('umap', () => {
     }
     expect(silhouetteScore(inline.embedding, fixture.labels)).toBeGreaterThan(0.6);
     expect(embeddingQuality(fixture.x, inline.embedding, { k: 10 }).trustworthiness).toBeGreaterThan(0.85);
+    // three shards on the calling thread and two workers (each shard task gets a worker to itself)
+    const three = umap(fixture.x, { seed: 4, nEpochs: 40, layoutShards: 3 });
+    const pool2 = new MlWorkerPool(2);
+    try {
+      const threaded3 = await umapAsync(fixture.x, { seed: 4, nEpochs: 40, layoutShards: 3 }, pool2);
+      expect(Array.from(threaded3.embedding.data)).toEqual(Array.from(three.embedding.data));
+    } finally {
+      await pool2.close();
+    }
     // one shard is the sequential optimiser, with or without a pool
     const sequential = umap(fixture.x, { seed: 4, nEpochs: 120 });
     expect(Array.from((await umapAsync(fixture.x, { seed: 4, nEpochs: 120 }, null)).embedding.data)).toEqual(Array.from(sequential.embedding.data));

@@ -10,17 +10,26 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  busy: boolean;
+  /** Tasks posted to this worker and not yet answered. */
+  inFlight: number;
+  /** Id of the exclusive task the worker runs (nothing else is posted to it meanwhile), or 0. */
+  exclusive: number;
 }
 
 /**
+ * Tasks posted ahead to each worker. A worker runs them one after the other, but with one in flight it would idle
+ * between tasks until the calling thread, busy with its own share of the work, reads the answer and posts the next.
+ */
+export const TASKS_IN_FLIGHT = 2;
+
+/**
  * A small pool of long-lived worker threads running ml.worker.ts. Workers are started once (their TypeScript start-up
- * overlaps with whatever the calling thread does meanwhile) and serve tasks one at a time.
+ * overlaps with whatever the calling thread does meanwhile) and serve up to TASKS_IN_FLIGHT queued tasks each.
  */
 export class MlWorkerPool {
   private readonly slots: Slot[];
   private readonly pending = new Map<number, Pending>();
-  private readonly queue: { id: number; task: unknown }[] = [];
+  private readonly queue: { id: number; task: unknown; exclusive: boolean }[] = [];
   private nextId = 1;
   private closed = false;
   private failure: Error | null = null;
@@ -28,11 +37,12 @@ export class MlWorkerPool {
   constructor(readonly size: number) {
     this.slots = Array.from({ length: size }, () => {
       const worker = startWorker(ML_WORKER_ENTRY, null);
-      const slot: Slot = { worker, busy: false };
+      const slot: Slot = { worker, inFlight: 0, exclusive: 0 };
       worker.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: string; name?: string }) => {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
-        slot.busy = false;
+        slot.inFlight--;
+        if (slot.exclusive === m.id) slot.exclusive = 0;
         if (p) {
           if (m.ok) p.resolve(m.result);
           else p.reject(Object.assign(new Error(m.error), { name: m.name ?? 'Error' }));
@@ -54,21 +64,33 @@ export class MlWorkerPool {
     this.queue.length = 0;
   }
 
+  /** Posts queued tasks in order, each to the least loaded worker that may take it; stops at the first that must wait. */
   private pump(): void {
-    for (const slot of this.slots) {
-      if (slot.busy || this.queue.length === 0) continue;
-      const { id, task } = this.queue.shift()!;
-      slot.busy = true;
-      slot.worker.postMessage({ id, task });
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      let best: Slot | null = null;
+      for (const slot of this.slots) {
+        const free = next.exclusive ? slot.inFlight === 0 : slot.exclusive === 0 && slot.inFlight < TASKS_IN_FLIGHT;
+        if (free && (!best || slot.inFlight < best.inFlight)) best = slot;
+      }
+      if (!best) return;
+      this.queue.shift();
+      best.inFlight++;
+      if (next.exclusive) best.exclusive = next.id;
+      best.worker.postMessage({ id: next.id, task: next.task });
     }
   }
 
-  run<T>(task: unknown): Promise<T> {
+  /**
+   * Runs a task on a worker. An `exclusive` task gets a worker to itself (no task queued behind it): for tasks that
+   * wait on one another, such as the shards of a UMAP layout, which would deadlock queued on the same worker.
+   */
+  run<T>(task: unknown, options: { exclusive?: boolean } = {}): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('ml worker pool is closed'));
     const id = this.nextId++;
     const p = new Promise<T>((resolve, reject) => this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
-    this.queue.push({ id, task });
+    this.queue.push({ id, task, exclusive: options.exclusive === true });
     this.pump();
     return p;
   }
@@ -93,7 +115,8 @@ export async function shareWork<I, R>(items: readonly I[], local: (item: I) => R
   let next = 0;
   const workers: Promise<void>[] = [];
   if (pool && remote) {
-    for (let w = 0; w < pool.size; w++) {
+    // as many lanes as the workers take tasks in flight, so that each always has the next one queued
+    for (let w = 0; w < pool.size * TASKS_IN_FLIGHT; w++) {
       workers.push(
         (async () => {
           while (next < items.length) {
