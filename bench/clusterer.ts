@@ -12,7 +12,10 @@
  * latency: end to end through the real broker and chDB: a first model on a slice of the seed data set, then
  *          invoice lines of new customers published at a sustained `rate` per second; latency = time from publishing
  *          a customer's invoice line to receiving its segment-change event (features consumer → ClickHouse →
- *          changed-customers feed → assignment → event), p50 / p99 / max. Target p99 < 1 s.
+ *          changed-customers feed → assignment → event), p50 / p99 / max, and every customer traced per stage
+ *          (medians, p99s), the bench process's CPU seconds and the load average. The clusterer runs its own loop,
+ *          woken by the features writer as in one process. Target p99 < 1 s. See bench/clusterer/README.md.
+ *          Env: INVOICE_LINES_PARTITIONS (default ingest's 6), BENCH_FEATURES_PARTITIONS_CONCURRENTLY (default 1).
  */
 import 'reflect-metadata';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
