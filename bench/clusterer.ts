@@ -15,7 +15,8 @@
  *          changed-customers feed → assignment → event), p50 / p99 / max, and every customer traced per stage
  *          (medians, p99s), the bench process's CPU seconds and the load average. The clusterer runs its own loop,
  *          woken by the features writer as in one process. Target p99 < 1 s. See bench/clusterer/README.md.
- *          Env: INVOICE_LINES_PARTITIONS (default ingest's 6), BENCH_FEATURES_PARTITIONS_CONCURRENTLY (default 1).
+ *          Env: INVOICE_LINES_PARTITIONS (default ingest's 6), BENCH_FEATURES_PARTITIONS_CONCURRENTLY (default 1),
+ *          BENCH_IN_PROCESS_WAKE=0 (the clusterer polls, as in a process of its own).
  */
 import 'reflect-metadata';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -230,7 +231,9 @@ async function benchLatency(rate: number, seconds: number): Promise<void> {
       if (trace && !trace.pass) trace.pass = r.marks;
     }
   });
-  featuresRepository.changes.subscribe((change) => service.wake(change)); // as the embedded composition root wires it
+  // as the composition root of one process wires it; BENCH_IN_PROCESS_WAKE=0: poll only, as a clusterer process of its own
+  const inProcessWake = process.env.BENCH_IN_PROCESS_WAKE !== '0';
+  if (inProcessWake) featuresRepository.changes.subscribe((change) => service.wake(change));
   service.startLoop();
 
   // load: one invoice line per new customer, `rate` per second in 10 ms ticks
@@ -286,6 +289,7 @@ async function benchLatency(rate: number, seconds: number): Promise<void> {
     `  published → features written: p50 ${percentile(featuresPart, 0.5)} ms, p99 ${percentile(featuresPart, 0.99)} ms; ` +
       `features written → event received (the clusterer's part): p50 ${percentile(clustererPart, 0.5)} ms, p99 ${percentile(clustererPart, 0.99)} ms`,
   );
+  console.log(`  clusterer: ${inProcessWake ? 'woken by the features writer (one process)' : `polling every ${config.CLUSTERER_POLL_MS} ms (BENCH_IN_PROCESS_WAKE=0)`}`);
   console.log(`  features consumer: ${partitions} partitions (INVOICE_LINES_PARTITIONS), ${featuresConcurrency} at a time (BENCH_FEATURES_PARTITIONS_CONCURRENTLY)`);
   console.log(`  bench process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over ${wallSeconds.toFixed(1)} s wall (broker not included); load average ${load.map((x) => x.toFixed(2)).join(' ')}`);
   console.log('  per-stage latency of a customer (ms):      median     p99');
