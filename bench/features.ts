@@ -75,12 +75,14 @@ async function consumeAll(
   const service = new FeaturesService(repository, seedIan, []);
   const processor = new InvoiceLinesProcessor(repository, service.maintainedPolicies, DEFAULT_QUARANTINE_BOUNDS, new MetricsRegistry({ service: 'bench', defaultMetrics: false }));
   await service.ensureStates();
+  // the features app's consumer settings (FEATURES_KAFKA_* variables, defaults of features.config.ts)
+  const config = loadFeaturesConfig();
   const bus = new KafkaBus({
     brokers,
     clientId: 'bench-features',
     logLevel: 'error',
-    maxBytesPerPartition: 16 * 1024 * 1024,
-    partitionsConsumedConcurrently: loadFeaturesConfig().FEATURES_KAFKA_PARTITIONS_CONCURRENTLY,
+    maxBytesPerPartition: config.FEATURES_KAFKA_MAX_BYTES_PER_PARTITION,
+    partitionsConsumedConcurrently: config.FEATURES_KAFKA_PARTITIONS_CONCURRENTLY,
   });
   const batches: number[] = [];
   let stored = 0;
