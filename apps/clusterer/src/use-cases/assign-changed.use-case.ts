@@ -58,6 +58,8 @@ export class AssignChangedCustomersUseCase {
   private readonly unstored = new Map<string, Membership>();
   /** The store batch passes still add to (null: the next pass opens one). */
   private queued: StoreBatch | null = null;
+  /** Store batches not done yet, oldest first. */
+  private readonly storing: StoreBatch[] = [];
   private stopping = false;
 
   constructor(
@@ -166,6 +168,8 @@ export class AssignChangedCustomersUseCase {
     const horizon = this.recoveryHorizon;
     if (horizon !== null && (await this.cursor.get()) > horizon) this.recoveryHorizon = null;
     const stored = this.queueStore({ history, memberships, feed, decided: next, horizon }, pipelined ? this.config.CLUSTERER_STORE_DELAY_MS : 0);
+    // storage slower than the passes: wait rather than pile up results in memory (one batch storing, one filling)
+    if (this.storing.length > 2) await this.storing[0]!.done.catch(() => undefined);
     if (changes.length) this.logger.debug(`incremental: ${assigned.length} customers re-assigned, ${changes.length} changes, ${JSON.stringify(timings)}`);
     return { customers: assigned.length, changes: changes.length, feedRows: feed.length, cursor: await this.cursor.get(), timings, customerIds: prepared.customerIds, marks, stored };
   }
@@ -189,6 +193,12 @@ export class AssignChangedCustomersUseCase {
         fresh.storeMs = performance.now() - started;
       });
       batch = this.queued = fresh;
+      this.storing.push(fresh);
+      const forget = (): void => {
+        const i = this.storing.indexOf(fresh);
+        if (i >= 0) this.storing.splice(i, 1);
+      };
+      fresh.done.then(forget, forget);
     }
     batch.parts.push(part);
     const target = batch;
