@@ -1,8 +1,10 @@
 /**
  * Clusterer benchmark.
  *
+ *   node -r @swc-node/register bench/clusterer.ts                  refit at 5,695 customers, then latency 1000/s for 30 s
  *   node -r @swc-node/register bench/clusterer.ts refit [sizes=5695,20000] [trees=300]
- *   node -r @swc-node/register bench/clusterer.ts latency [rate=1000] [seconds=30]     (needs KAFKA_BROKERS)
+ *   node -r @swc-node/register bench/clusterer.ts latency [rate=1000] [seconds=30]
+ *   (latency: KAFKA_BROKERS, else a broker of its own through scripts/kafka.sh on BENCH_KAFKA_PORT, default 19392)
  *
  * refit:   the refit pipeline in memory (feature preparation → fit in a worker thread → business segments, stable ids
  *          against the previous fit, Insiders → serialised artifact) at the seed's customers (the golden features) and
@@ -19,6 +21,7 @@
  *          BENCH_IN_PROCESS_WAKE=0 (the clusterer polls, as in a process of its own).
  */
 import 'reflect-metadata';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,7 +162,7 @@ const STAGES: [string, (t: Trace) => number | undefined, (t: Trace) => number | 
 
 async function benchLatency(rate: number, seconds: number): Promise<void> {
   const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
-  if (!brokers.length) throw new Error('latency needs KAFKA_BROKERS (e.g. bash scripts/kafka.sh start)');
+  if (!brokers.length) throw new Error('latency needs KAFKA_BROKERS');
   const dir = mkdtempSync(join(tmpdir(), 'clusterer-bench-'));
   const prefix = `bench-clu-${Date.now().toString(36)}`;
   const topics = topicsFor(prefix);
@@ -315,11 +318,33 @@ async function benchLatency(rate: number, seconds: number): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * The broker for the latency run: KAFKA_BROKERS, else one of the bench's own (scripts/kafka.sh on BENCH_KAFKA_PORT,
+ * default 19392, state in .data/kafka-bench-clusterer), stopped at the end.
+ */
+function withKafka<T>(run: () => Promise<T>): Promise<T> {
+  if (process.env.KAFKA_BROKERS?.trim()) return run();
+  const port = Number(process.env.BENCH_KAFKA_PORT ?? 19392);
+  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(port + 1), KAFKA_STATE_DIR: join(__dirname, '..', '.data', 'kafka-bench-clusterer') };
+  const script = join(__dirname, '..', 'scripts', 'kafka.sh');
+  const started = spawnSync('bash', [script, 'start'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (started.status !== 0) throw new Error('could not start a Kafka broker (scripts/kafka.sh start)');
+  process.env.KAFKA_BROKERS = started.stdout.trim().split('\n').pop()!;
+  return run().finally(() => {
+    delete process.env.KAFKA_BROKERS;
+    spawnSync('bash', [script, 'stop'], { env, stdio: 'inherit' });
+  });
+}
+
+/** No arguments (npm run bench): the refit at the seed's size, then the latency target. */
 async function main(): Promise<void> {
-  const [scenario = 'refit', a, b] = process.argv.slice(2);
-  if (scenario === 'refit') await benchRefit((a ?? '5695,20000').split(',').map(Number), Number(b ?? 300));
-  else if (scenario === 'latency') await benchLatency(Number(a ?? 1000), Number(b ?? 30));
-  else throw new Error('usage: bench/clusterer.ts refit [sizes] [trees] | latency [rate] [seconds]');
+  const [scenario, a, b] = process.argv.slice(2);
+  if (scenario === undefined) {
+    await benchRefit([5695], 300);
+    await withKafka(() => benchLatency(1000, 30));
+  } else if (scenario === 'refit') await benchRefit((a ?? '5695,20000').split(',').map(Number), Number(b ?? 300));
+  else if (scenario === 'latency') await withKafka(() => benchLatency(Number(a ?? 1000), Number(b ?? 30)));
+  else throw new Error('usage: bench/clusterer.ts [refit [sizes] [trees] | latency [rate] [seconds]]');
 }
 
 main().then(
