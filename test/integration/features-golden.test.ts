@@ -165,6 +165,29 @@ describe('features: seed data set into chDB', () => {
     expect(after[0].products).toBe(old.products + 1);
   });
 
+  it('repairs a crash between the day states and the running states: each table counts the batch once', async () => {
+    const before = (await service.readFeatures({ customerIds: ['12347'] }))[0];
+    const beforeAsOf = (await service.readFeatures({ customerIds: ['12347'], asOf: '2099-01-01' }))[0];
+    const extra: InvoiceLineEvent = { ...events[0], eventId: 'crash-test:2', customerId: '12347', quantity: 4, unitPrice: 2.5 };
+    const [batch] = toBatches([extra], 1);
+    const halfApplied = new (class extends FeaturesRepository {
+      override async applyBatch(policy: Parameters<FeaturesRepository['applyBatch']>[0], seq: string): Promise<void> {
+        await this.applyBatchTo('customer_day_states', policy, seq);
+        throw new Error('killed between the state tables');
+      }
+    })(client);
+    const crashing = new InvoiceLinesProcessor(halfApplied, service.maintainedPolicies, DEFAULT_QUARANTINE_BOUNDS, new MetricsRegistry({ service: 't3', defaultMetrics: false }));
+    await expect(crashing.process(batch)).rejects.toThrow('killed between');
+    expect(await processor.recover()).toBe(1);
+    const after = (await service.readFeatures({ customerIds: ['12347'] }))[0];
+    const afterAsOf = (await service.readFeatures({ customerIds: ['12347'], asOf: '2099-01-01' }))[0];
+    expect(after.grossRevenue).toBeCloseTo(before.grossRevenue + 10, 2);
+    expect(after.products).toBe(before.products + 1);
+    // the day states (as-of reads) got the batch once too, not twice
+    expect(afterAsOf.grossRevenue).toBeCloseTo(beforeAsOf.grossRevenue + 10, 2);
+    expect(afterAsOf).toEqual(after);
+  });
+
   it('reads features as of a past day and for selected customers', async () => {
     const asOf = await service.readFeatures({ asOf: '2017-06-30' });
     expect(asOf.length).toBeGreaterThan(2_000);

@@ -1,4 +1,4 @@
-import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { InvoiceLineEvent } from '@insiders/events';
 import { loadMigrations, runMigrations } from '@insiders/storage';
 import {
@@ -176,19 +176,26 @@ export class FeaturesRepository {
    * batch twice (recovery after a crash) adds nothing. Single-threaded so the result is exactly one block.
    */
   async applyBatch(policy: CleaningPolicy, batchSeq: string): Promise<void> {
-    const scope = batchScopeSql(batchSeq);
-    const settings: ClickHouseSettings = {
-      ...ONE_BLOCK,
-      max_threads: 1,
-      max_block_size: '10000000',
-      insert_deduplicate: 1,
-      insert_deduplication_token: `${policyStateKey(policy)}:${batchSeq}`,
-      wait_end_of_query: 1,
-    };
     // Day states first, then the running per-customer states; each table deduplicates the token on its own, so
     // a crash between the two is repaired by re-applying both.
-    await this.client.command({ query: `INSERT INTO customer_day_states ${dayStatesSelectSql(policy, scope)}`, clickhouse_settings: settings });
-    await this.client.command({ query: `INSERT INTO customer_states ${customerStatesSelectSql(policy, scope)}`, clickhouse_settings: settings });
+    for (const table of ['customer_day_states', 'customer_states'] as const) await this.applyBatchTo(table, policy, batchSeq);
+  }
+
+  /** One state table's part of `applyBatch` (deduplicated by the same token). */
+  async applyBatchTo(table: 'customer_day_states' | 'customer_states', policy: CleaningPolicy, batchSeq: string): Promise<void> {
+    const scope = batchScopeSql(batchSeq);
+    const select = table === 'customer_day_states' ? dayStatesSelectSql(policy, scope) : customerStatesSelectSql(policy, scope);
+    await this.client.command({
+      query: `INSERT INTO ${table} ${select}`,
+      clickhouse_settings: {
+        ...ONE_BLOCK,
+        max_threads: 1,
+        max_block_size: '10000000',
+        insert_deduplicate: 1,
+        insert_deduplication_token: `${policyStateKey(policy)}:${batchSeq}`,
+        wait_end_of_query: 1,
+      },
+    });
   }
 
   async markBatchApplied(batchSeq: string, rows: number): Promise<void> {
