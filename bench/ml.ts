@@ -27,7 +27,7 @@ import { fitSegmentation, SegmentationFit } from '../libs/ml/src/pipeline/fit-se
 import { SegmentationOptions, resolveSegmentationOptions } from '../libs/ml/src/pipeline/segmentation.options';
 import { scoreRfm } from '../libs/ml/src/rfm/rfm.scoring';
 import { adjustedRandIndex } from '../libs/ml/src/selection/ari';
-import { sampleIndices } from '../libs/ml/src/pipeline/select-k';
+import { sampleIndices } from '../libs/ml/src/core/random';
 import { MemorySampler } from './ml/memory-sampler';
 import { busiestThreadMs, threadCpuAvailable, threadTimes } from './ml/thread-cpu';
 import { CustomerTable, loadSeedCustomers, syntheticCustomers } from './ml/seed-data';

@@ -49,3 +49,20 @@ export class Random {
     return new Random(Math.floor(this.next() * 4294967296));
   }
 }
+
+/**
+ * m distinct indices of 0..n-1, ascending: the first m of a partial Fisher–Yates shuffle drawn from `seed` (a number
+ * or a generator, which advances).
+ */
+export function sampleIndices(n: number, m: number, seed: number | Random): Int32Array {
+  const rng = typeof seed === 'number' ? new Random(seed) : seed;
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  for (let i = 0; i < m; i++) {
+    const j = i + rng.int(n - i);
+    const t = idx[i]!;
+    idx[i] = idx[j]!;
+    idx[j] = t;
+  }
+  return idx.slice(0, m).sort();
+}

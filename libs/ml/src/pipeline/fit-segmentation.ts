@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { InvalidInputError, Matrix, assertFinite, matrix, takeRows } from '../core/matrix';
 import { umapAsync } from '../umap/umap';
-import { Random } from '../core/random';
+import { Random, sampleIndices } from '../core/random';
 import { LeafIndex } from '../embedding/leaf-index';
 import { RandomForestRegressor } from '../forest/random-forest.model';
 import { MlWorkerPool } from '../worker/ml-pool';
@@ -15,7 +15,7 @@ import { embedGraph } from './embed.stage';
 import { leafKnnGraphAsync } from './leaf-knn.task';
 import { KCurvePoint, SegmentationModel } from './segmentation.model';
 import { ResolvedSegmentationOptions, SegmentationOptions, resolveSegmentationOptions } from './segmentation.options';
-import { selectK } from './select-k';
+import { selectKRange } from '../selection/select-k';
 
 export interface StageTimings {
   /** Milliseconds per stage. */
@@ -63,18 +63,6 @@ function checkInput(features: Matrix, target: Float64Array, ids: readonly string
   if (ids && ids.length !== features.rows) throw new InvalidInputError(`segmentation: ${ids.length} ids for ${features.rows} rows`);
 }
 
-function sampleRows(n: number, m: number, rng: Random): Int32Array {
-  const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  for (let i = 0; i < m; i++) {
-    const j = i + rng.int(n - i);
-    const t = idx[i]!;
-    idx[i] = idx[j]!;
-    idx[j] = t;
-  }
-  return idx.slice(0, m).sort();
-}
-
 /**
  * Fits the whole pipeline. With threads > 1 the trees, the UMAP epochs' vertex shards and the k range are shared
  * between the calling thread and worker threads (use `fitSegmentationInWorker` to keep an event loop free).
@@ -120,7 +108,7 @@ async function fitStages(
 
   const n = features.rows;
   const sampled = n > o.fitSampleSize;
-  const fittedRows = sampled ? sampleRows(n, o.fitSampleSize, seeds.sample) : Int32Array.from({ length: n }, (_, i) => i);
+  const fittedRows = sampled ? sampleIndices(n, o.fitSampleSize, seeds.sample) : Int32Array.from({ length: n }, (_, i) => i);
   const X = sampled ? takeRows(features, fittedRows) : features;
   const y = sampled ? Float64Array.from(fittedRows, (i) => target[i]!) : target;
   const ids = allIds ? (sampled ? Array.from(fittedRows, (i) => allIds[i]!) : [...allIds]) : null;
@@ -175,11 +163,19 @@ async function fitStages(
 
   onProgress('gmm');
   t = now();
-  const best = await selectK(embedding, o, { gmm: seeds.gmm, silhouette: seeds.silhouette, selection: seeds.selection }, pool, (p) => onProgress('gmm', { k: p.k, silhouette: p.silhouette, ms: p.ms }));
+  const best = await selectKRange(
+    embedding,
+    { ...o.gmm, method: 'gmm', silhouetteSampleSize: o.silhouetteSampleSize, selectBy: o.selectBy },
+    { perK: seeds.gmm, silhouette: seeds.silhouette, selection: seeds.selection },
+    pool,
+    (p) => onProgress('gmm', { k: p.k, silhouette: p.silhouette, ms: p.ms }),
+  );
+  if (best.model.method !== 'gmm') throw new Error('segmentation: the k range returned a non-mixture model');
+  const gmm = best.model.model;
   timings.selectK = now() - t;
   timings.gmm = best.gmmMs;
   timings.silhouette = best.silhouetteMs;
-  const model = new SegmentationModel(o, forest, X, Float64Array.from(y), best.labels, embedding, best.gmm, best.k, best.silhouette, best.curve, ids, leafIndex);
+  const model = new SegmentationModel(o, forest, X, Float64Array.from(y), best.labels, embedding, gmm, best.k, best.silhouette, best.curve, ids, leafIndex);
 
   let labels = best.labels;
   if (sampled) {

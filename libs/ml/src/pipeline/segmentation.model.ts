@@ -1,6 +1,6 @@
 import { KnnGraph } from '../core/knn';
 import { InvalidInputError, Matrix, assertFinite, matrix, takeRows } from '../core/matrix';
-import { Random } from '../core/random';
+import { sampleIndices } from '../core/random';
 import { LeafIndex, LeafIndexArrays } from '../embedding/leaf-index';
 import { RandomForestArrays, RandomForestJSON, RandomForestRegressor } from '../forest/random-forest.model';
 import { EncodedArray, decodeFloat64, decodeInt32, encodeArray } from '../forest/typed-array.codec';
@@ -202,16 +202,7 @@ export class SegmentationModel {
   evaluateAssignment(sampleSize = 2000, seed = 0): AssignmentEvaluation {
     const n = this.nFitted;
     const m = Math.min(n, sampleSize);
-    const idx = new Int32Array(n);
-    for (let i = 0; i < n; i++) idx[i] = i;
-    const rng = new Random(seed);
-    for (let i = 0; i < m; i++) {
-      const j = i + rng.int(n - i);
-      const t = idx[i]!;
-      idx[i] = idx[j]!;
-      idx[j] = t;
-    }
-    const chosen = idx.slice(0, m).sort();
+    const chosen = sampleIndices(n, m, seed);
     const rows = takeRows(this.fittedFeatures, chosen);
     const truth = Int32Array.from(chosen, (i) => this.labels[i]!);
     const g = this.neighbours(rows, this.options.assign.k, chosen);

@@ -1,5 +1,5 @@
 import { InvalidInputError, Matrix, assertFinite, takeRows } from '../core/matrix';
-import { Random } from '../core/random';
+import { sampleIndices } from '../core/random';
 import { denseLabels } from '../selection/ari';
 
 function checkLabels(x: Matrix, labels: ArrayLike<number>): { dense: Int32Array; k: number } {
@@ -93,17 +93,8 @@ export function silhouetteScore(x: Matrix, labels: ArrayLike<number>, options: S
 export function silhouetteSampled(x: Matrix, labels: ArrayLike<number>, sampleSize: number, seed = 0): number {
   if (labels.length !== x.rows) throw new InvalidInputError(`silhouette: ${labels.length} labels for ${x.rows} rows`);
   if (!Number.isInteger(sampleSize) || sampleSize < 3) throw new InvalidInputError(`silhouette sampleSize must be an integer >= 3, got ${sampleSize}`);
-  const idx = new Int32Array(x.rows);
-  for (let i = 0; i < x.rows; i++) idx[i] = i;
-  const rng = new Random(seed);
-  // partial Fisher–Yates: the first sampleSize entries are a uniform sample; sorted to keep memory access in order
-  for (let i = 0; i < sampleSize; i++) {
-    const j = i + rng.int(x.rows - i);
-    const t = idx[i]!;
-    idx[i] = idx[j]!;
-    idx[j] = t;
-  }
-  const chosen = idx.slice(0, sampleSize).sort();
+  // a uniform sample, sorted to keep memory access in order
+  const chosen = sampleIndices(x.rows, sampleSize, seed);
   const sub = takeRows(x, chosen);
   const subLabels = new Int32Array(sampleSize);
   for (let i = 0; i < sampleSize; i++) subLabels[i] = labels[chosen[i]!]!;

@@ -1,5 +1,5 @@
 import { InvalidInputError, Matrix, assertFinite } from '../core/matrix';
-import { Random } from '../core/random';
+import { sampleIndices } from '../core/random';
 
 export interface QualityOptions {
   /** Neighbourhood size. Default 15. */
@@ -72,15 +72,7 @@ export function embeddingQualityFrom(n: number, originalFrom: (i: number, out: F
   if (!Number.isInteger(k) || k < 1 || k >= n / 2) throw new InvalidInputError(`quality: k must be an integer in [1, n/2), got ${k} for n=${n}`);
   let points: Int32Array;
   if (sampleSize !== undefined && sampleSize < n) {
-    const all = new Int32Array(n).map((_, i) => i);
-    const rng = new Random(seed);
-    for (let i = 0; i < sampleSize; i++) {
-      const j = i + rng.int(n - i);
-      const t = all[i]!;
-      all[i] = all[j]!;
-      all[j] = t;
-    }
-    points = all.slice(0, sampleSize).sort();
+    points = sampleIndices(n, sampleSize, seed);
   } else {
     points = new Int32Array(n).map((_, i) => i);
   }

@@ -1,14 +1,14 @@
-/** Long-lived worker of MlWorkerPool: grows trees, runs UMAP layout shards, fits Gaussian mixtures, finds leaf neighbours. */
+/** Long-lived worker of MlWorkerPool: grows trees, runs UMAP layout shards, fits one k of a k range, finds leaf neighbours. */
 import { parentPort } from 'node:worker_threads';
 import { growTrees } from '../forest/tree.builder';
 import type { ForestWorkerRequest } from '../forest/random-forest.model';
-import { evaluateK, KTask } from '../pipeline/select-k';
+import { evaluateK, KTask, toKResultMessage } from '../selection/select-k';
 import { LeafGraphTask, LeafKnnTask, leafGraphChunk, leafKnnChunk } from '../pipeline/leaf-knn.task';
 import { LayoutShardTask, runLayoutShardBlocking } from '../umap/layout-threads';
 
 export type MlTask =
   | ({ kind: 'trees' } & ForestWorkerRequest)
-  | ({ kind: 'gmm-k' } & KTask)
+  | ({ kind: 'k-run' } & KTask)
   | ({ kind: 'leaf-knn' } & LeafKnnTask)
   | ({ kind: 'leaf-graph' } & LeafGraphTask)
   | ({ kind: 'umap-shard' } & LayoutShardTask);
@@ -20,9 +20,8 @@ port.on('message', ({ id, task }: { id: number; task: MlTask }) => {
       const trees = growTrees(task.data, task.params, task.seeds, task.firstTree, task.leaves, task.nTrees);
       const transfer = trees.flatMap((t) => [t.feature.buffer, t.threshold.buffer, t.left.buffer, t.right.buffer, t.value.buffer, t.importance.buffer] as ArrayBuffer[]);
       port.postMessage({ id, ok: true, result: trees }, transfer);
-    } else if (task.kind === 'gmm-k') {
-      const r = evaluateK(task);
-      port.postMessage({ id, ok: true, result: { point: r.point, gmm: r.gmm?.toJSON() ?? null, gmmMs: r.gmmMs, silhouetteMs: r.silhouetteMs } });
+    } else if (task.kind === 'k-run') {
+      port.postMessage({ id, ok: true, result: toKResultMessage(evaluateK(task)) });
     } else if (task.kind === 'umap-shard') {
       runLayoutShardBlocking(task);
       port.postMessage({ id, ok: true, result: null });
