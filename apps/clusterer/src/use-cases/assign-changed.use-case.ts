@@ -24,7 +24,7 @@ export interface AssignChangedResult {
   /** Feed entries the pass consumed (customers plus keys the policy drops); 0 when the feed had nothing new. */
   feedRows?: number;
   cursor: string | null;
-  /** Milliseconds per step of the pass (feed, features, assign, publish, store). */
+  /** Milliseconds per step of the pass (feed, features, assign, publish; the store runs after, see `stored`). */
   timings?: Record<string, number>;
   /** Customers re-assigned by the pass (benchmarks attribute per-customer latency with it). */
   customerIds?: string[];
