@@ -17,7 +17,7 @@
  *          changed-customers feed → assignment → event), p50 / p99 / max, and every customer traced per stage
  *          (medians, p99s), the bench process's CPU seconds and the load average. The clusterer runs its own loop,
  *          woken by the features writer as in one process. Target p99 < 1 s. See bench/clusterer/README.md.
- *          Env: INVOICE_LINES_PARTITIONS (default ingest's 6), BENCH_FEATURES_PARTITIONS_CONCURRENTLY (default 1),
+ *          Env: INVOICE_LINES_PARTITIONS (default ingest's 6), BENCH_FEATURES_PARTITIONS_CONCURRENTLY (default the features app's FEATURES_KAFKA_PARTITIONS_CONCURRENTLY),
  *          BENCH_IN_PROCESS_WAKE=0 (the clusterer polls, as in a process of its own).
  */
 import 'reflect-metadata';
@@ -34,6 +34,7 @@ import { Random } from '@insiders/ml';
 import { MetricsRegistry } from '@insiders/observability';
 import { DEFAULT_INSIDERS_RULE, DEFAULT_NAMING_RULE } from '@insiders/segments';
 import { openClickHouse, runMigrations, StorageModule } from '@insiders/storage';
+import { loadFeaturesConfig } from '../apps/features/src/features.config';
 import { FeaturesRepository } from '../apps/features/src/features.repository';
 import { FeaturesService } from '../apps/features/src/features.service';
 import { InvoiceLinesProcessor } from '../apps/features/src/invoice-lines.processor';
@@ -204,7 +205,7 @@ async function benchLatency(rate: number, seconds: number): Promise<void> {
   const passes: { customers: number; ms: number; timings: Record<string, number> }[] = [];
   const stepsBefore = { ...processor.stepMs };
   // the features consumer on a bus of its own, with the partition concurrency the features app would use
-  const featuresConcurrency = Number(process.env.BENCH_FEATURES_PARTITIONS_CONCURRENTLY ?? 1);
+  const featuresConcurrency = Number(process.env.BENCH_FEATURES_PARTITIONS_CONCURRENTLY ?? loadFeaturesConfig().FEATURES_KAFKA_PARTITIONS_CONCURRENTLY);
   const featuresBus = createEventBus(config, { kafka: { partitionsConsumedConcurrently: featuresConcurrency } });
   const features = await featuresBus.subscribe({ topic: topics.invoiceLines, groupId: `${prefix}-features`, fromBeginning: true }, async (batch) => {
     const fetched = Date.now();

@@ -18,10 +18,11 @@ export const featuresConfigSchema = z.object({
   /** Most bytes fetched per partition per request: the upper bound of one batch (one storage insert). */
   FEATURES_KAFKA_MAX_BYTES_PER_PARTITION: env.int(16 * 1024 * 1024, { min: 1024 }),
   /**
-   * Partitions whose batches are handled at the same time: one batch's decoding overlaps another's ClickHouse
-   * writes (storage steps still run one batch at a time, see InvoiceLinesProcessor.process).
+   * Partitions whose batches are handled at the same time: batches decode while a storage round is written, and
+   * the batches waiting for the next round are stored together (one set of statements for all of them, see
+   * InvoiceLinesProcessor.process). Default: ingest's partition count, so one fetch is one round.
    */
-  FEATURES_KAFKA_PARTITIONS_CONCURRENTLY: env.int(3, { min: 1, max: 64 }),
+  FEATURES_KAFKA_PARTITIONS_CONCURRENTLY: env.int(6, { min: 1, max: 64 }),
   FEATURES_MAX_ABS_QUANTITY: env.int(1_000_000, { min: 1 }),
   FEATURES_MIN_UNIT_PRICE: env.number(-100_000),
   FEATURES_MAX_UNIT_PRICE: env.number(100_000),

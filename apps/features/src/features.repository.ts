@@ -131,10 +131,11 @@ export class FeaturesRepository {
    * Inserts the lines in one INSERT (one block, one part: stored all together or not at all), as TabSeparated text
    * built straight from the event fields (`rawLineRows`): cheaper to build than JSON and cheaper for ClickHouse to
    * parse. Inline data is the cheapest path on chDB and a plain POST on a server. `rows` lets a caller build the
-   * text ahead (outside its critical section); they must be `rawLineRows(batch)` or a subset matching `lines`.
+   * text ahead (outside its critical section); they must be `parts.flatMap(rawLineRows)` or a subset matching
+   * the parts' `lines`. The parts (one per consumed partition batch) share one batch_seq.
    */
-  async insertLines(batch: LinesInsert, rows: readonly string[] = rawLineRows(batch)): Promise<void> {
-    if (batch.lines.length === 0) return;
+  async insertLines(parts: readonly LinesInsert[], rows: readonly string[] = parts.flatMap(rawLineRows)): Promise<void> {
+    if (rows.length === 0) return;
     await this.client.command({
       query: `INSERT INTO invoice_lines (${RAW_COLUMNS}) FORMAT TabSeparated\n${rows.join('')}`,
       clickhouse_settings: ONE_BLOCK,

@@ -32,7 +32,9 @@ export class InvoiceLinesConsumer implements OnApplicationBootstrap, OnApplicati
     if (!this.config.FEATURES_CONSUME) return;
     const topic = topicsFor(this.config.TOPIC_PREFIX).invoiceLines;
     await this.bus.ensureTopics([{ topic }]);
-    this.subscription = await this.bus.subscribe({ topic, groupId: this.config.FEATURES_GROUP_ID, fromBeginning: true }, async (batch) => {
+    // Several partitions at a time: batches that arrive together are stored in one round (see the processor).
+    const subscribe = { topic, groupId: this.config.FEATURES_GROUP_ID, fromBeginning: true, partitionsConcurrently: this.config.FEATURES_KAFKA_PARTITIONS_CONCURRENTLY };
+    this.subscription = await this.bus.subscribe(subscribe, async (batch) => {
       await this.processor.process(batch);
     });
     this.logger.log(`consuming ${topic} as group ${this.config.FEATURES_GROUP_ID}; policies ${this.service.maintainedPolicies.map((p) => p.name).join(', ')}`);

@@ -3,6 +3,7 @@ import { encodeInvoiceLine, INVOICE_LINE_V1, type InvoiceLineEvent } from '@insi
 import { DEFAULT_QUARANTINE_BOUNDS, policyPreset } from '@insiders/features-core';
 import type { ConsumedBatch } from '@insiders/messaging';
 import { MetricsRegistry } from '@insiders/observability';
+import { expectEventually } from '@insiders/testing';
 import type { FeaturesRepository, FirstSeenRow, LinesInsert, QuarantineRow } from './features.repository';
 import { InvoiceLinesProcessor } from './invoice-lines.processor';
 
@@ -26,19 +27,28 @@ function event(n: number, overrides: Partial<InvoiceLineEvent> = {}): InvoiceLin
   };
 }
 
-function batch(values: (InvoiceLineEvent | string)[]): ConsumedBatch {
+function batch(values: (InvoiceLineEvent | string)[], partition = 0): ConsumedBatch {
   return {
     topic: 't',
-    partition: 0,
+    partition,
     lag: 5,
-    messages: values.map((v, i) => ({ key: null, value: Buffer.from(typeof v === 'string' ? v : encodeInvoiceLine(v)), headers: {}, partition: 0, offset: String(i), timestamp: 0 })),
+    messages: values.map((v, i) => ({ key: null, value: Buffer.from(typeof v === 'string' ? v : encodeInvoiceLine(v)), headers: {}, partition, offset: String(i), timestamp: 0 })),
   };
+}
+
+/** What one insertLines call stored: the parts' lines under their shared batch_seq. */
+interface Inserted {
+  batchSeq: string;
+  partitions: number[];
+  lines: LinesInsert['lines'];
 }
 
 class FakeRepository {
   calls: string[] = [];
   stored = new Set<string>();
-  inserted: LinesInsert[] = [];
+  inserted: Inserted[] = [];
+  /** When set, insertLines waits for it (a round held open while more batches arrive). */
+  gate?: Promise<void>;
   quarantined: QuarantineRow[] = [];
   firstSeen: FirstSeenRow[] = [];
   changed: string[] = [];
@@ -47,10 +57,14 @@ class FakeRepository {
     this.calls.push('exists');
     return new Set(ids.filter((id) => this.stored.has(id)));
   }
-  async insertLines(b: LinesInsert) {
+  async insertLines(parts: LinesInsert[], rows: string[]) {
     this.calls.push('insert');
-    this.inserted.push(b);
-    for (const l of b.lines) this.stored.add(l.event.eventId);
+    await this.gate;
+    const lines = parts.flatMap((p) => p.lines);
+    expect(rows).toHaveLength(lines.length);
+    expect(new Set(parts.map((p) => p.batchSeq)).size).toBe(1);
+    this.inserted.push({ batchSeq: parts[0]!.batchSeq, partitions: parts.map((p) => p.partition), lines });
+    for (const l of lines) this.stored.add(l.event.eventId);
   }
   async insertQuarantine(rows: QuarantineRow[]) {
     this.calls.push('quarantine');
@@ -119,25 +133,45 @@ describe('InvoiceLinesProcessor', () => {
     expect(repo.quarantined[0].payload).toBe('{not json');
   });
 
-  it('stores concurrent batches one at a time: an event id in both is stored once', async () => {
+  it('stores batches handed over together in one round: one insert, one batch_seq, an event id in both stored once', async () => {
     const { repo, processor } = setup();
-    const [a, b] = await Promise.all([processor.process(batch([event(1), event(2)])), processor.process(batch([event(2), event(3)]))]);
-    expect(a.inserted + b.inserted).toBe(3);
-    expect(b.duplicates).toBe(1);
-    expect(repo.inserted.flatMap((i) => i.lines.map((l) => l.event.eventId)).sort()).toEqual(['f.csv:1', 'f.csv:2', 'f.csv:3']);
-    // the second batch's storage calls start after the first batch's last one
-    const firstChanged = repo.calls.indexOf('changed');
-    expect(repo.calls.slice(0, firstChanged + 1)).toEqual(['exists', 'quarantine', 'firstSeen', 'insert', 'apply:seed-ian', 'apply:strict', 'applied', 'changed']);
-    expect(repo.calls.slice(firstChanged + 1)[0]).toBe('exists');
+    const [a, b] = await Promise.all([processor.process(batch([event(1), event(2)], 0)), processor.process(batch([event(2), event(3)], 1))]);
+    expect(a).toEqual({ received: 2, inserted: 2, duplicates: 0, quarantined: 0 });
+    expect(b).toEqual({ received: 2, inserted: 1, duplicates: 1, quarantined: 0 });
+    expect(repo.calls).toEqual(['exists', 'quarantine', 'firstSeen', 'insert', 'apply:seed-ian', 'apply:strict', 'applied', 'changed']);
+    expect(repo.inserted).toHaveLength(1);
+    expect(repo.inserted[0]!.partitions).toEqual([0, 1]);
+    expect(repo.inserted[0]!.lines.map((l) => l.event.eventId)).toEqual(['f.csv:1', 'f.csv:2', 'f.csv:3']);
   });
 
-  it('keeps storing after a failed batch (the bus redelivers it)', async () => {
+  it('stores a batch that arrives while a round is written in the next round, after that round is complete', async () => {
+    const { repo, processor } = setup();
+    let open!: () => void;
+    repo.gate = new Promise((resolve) => (open = resolve));
+    const first = processor.process(batch([event(1), event(2)], 0));
+    await expectEventually(() => expect(repo.calls).toContain('insert'));
+    let secondDone = false;
+    const second = processor.process(batch([event(2), event(3)], 1)).then((o) => ((secondDone = true), o));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(repo.calls.filter((c) => c === 'exists')).toHaveLength(1); // the second waits for the round in progress
+    repo.gate = undefined;
+    open();
+    expect(await first).toEqual({ received: 2, inserted: 2, duplicates: 0, quarantined: 0 });
+    expect(await second).toEqual({ received: 2, inserted: 1, duplicates: 1, quarantined: 0 });
+    expect(secondDone).toBe(true);
+    const firstChanged = repo.calls.indexOf('changed');
+    expect(repo.calls.slice(firstChanged + 1)).toEqual(['exists', 'quarantine', 'firstSeen', 'insert', 'apply:seed-ian', 'apply:strict', 'applied', 'changed']);
+    expect(repo.inserted.map((i) => i.lines.map((l) => l.event.eventId))).toEqual([['f.csv:1', 'f.csv:2'], ['f.csv:3']]);
+  });
+
+  it('fails every batch of a failed round (each is delivered again) and keeps storing after it', async () => {
     const { repo, processor } = setup();
     const failing = repo.insertLines.bind(repo);
     repo.insertLines = async () => {
       throw new Error('disk full');
     };
-    await expect(processor.process(batch([event(1)]))).rejects.toThrow('disk full');
+    const results = await Promise.allSettled([processor.process(batch([event(1)], 0)), processor.process(batch([event(2)], 1))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     repo.insertLines = failing;
     expect((await processor.process(batch([event(1)]))).inserted).toBe(1);
   });

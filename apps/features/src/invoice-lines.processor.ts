@@ -6,12 +6,28 @@ import type { MetricsRegistry } from '@insiders/observability';
 import { chTime, rawLineRows, type FeaturesRepository, type FirstSeenRow, type LinesInsert, type QuarantineRow } from './features.repository';
 
 interface PreparedBatch {
+  batch: ConsumedBatch;
   started: number;
   quarantine: QuarantineRow[];
-  firstSeen: Map<string, { anonymous: 0 | 1; time: string; line: number }>;
-  /** Every decoded, in-batch-unique line (duplicates of stored events are dropped when storing). */
-  insert: LinesInsert;
+  firstSeen: Map<string, FirstSeen>;
+  /** Every decoded, in-batch-unique line, in offset order (duplicates of stored events are dropped when storing). */
+  lines: { offset: string; event: InvoiceLineEvent }[];
 }
+
+interface FirstSeen {
+  anonymous: 0 | 1;
+  time: string;
+  line: number;
+}
+
+/** A prepared batch waiting for the next storage round, and its caller. */
+interface Waiting {
+  prepared: PreparedBatch;
+  resolve: (outcome: BatchOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+const earlier = (a: FirstSeen, b: FirstSeen) => a.time < b.time || (a.time === b.time && a.line < b.line);
 
 export interface BatchOutcome {
   received: number;
@@ -31,6 +47,10 @@ export interface BatchOutcome {
  *     <policy>:<batch_seq>) and mark the batch applied; a crash between 3 and 4 leaves a batch_seq without mark,
  *     which `recover()` re-applies at start-up before consuming;
  *  5. mark the batch's customers changed (the clusterer's feed) — after their states are written.
+ * Batches that arrive while a round is being stored (partitions consumed concurrently) are stored together in the
+ * next round, as one batch (group commit): one set of statements per round instead of per partition batch, so
+ * the cost per batch (~7 statements) does not grow with the number of partitions, and each caller's promise
+ * resolves only when the round that holds its batch is fully written.
  */
 export class InvoiceLinesProcessor {
   private readonly logger = new Logger('InvoiceLinesProcessor');
@@ -38,7 +58,9 @@ export class InvoiceLinesProcessor {
   private windowStarted = Date.now();
   private windowRows = 0;
   private lastSeq = 0n;
-  private queue: Promise<unknown> = Promise.resolve();
+  private waiting: Waiting[] = [];
+  private storing = false;
+  private scheduled = false;
   /** Cumulative wall-clock ms per step since start (benchmarks, debugging). */
   readonly stepMs: Record<'decode' | 'exists' | 'activity' | 'insert' | 'states', number> = { decode: 0, exists: 0, activity: 0, insert: 0, states: 0 };
 
@@ -60,15 +82,40 @@ export class InvoiceLinesProcessor {
   }
 
   /**
-   * Stores one batch. Decoding runs at once; everything that reads or writes storage runs one batch at a time
-   * (`serially`), in the order above. chDB runs queries off the JavaScript thread, so JavaScript work overlaps
-   * ClickHouse work: the insert text is built while the duplicate check runs, and with partitions consumed
-   * concurrently the next batch decodes while this one is written. The duplicate check and the insert stay
-   * strictly sequential: two in-flight batches can never both find an event id new and both store it.
+   * Stores one batch. Decoding runs at once; everything that reads or writes storage runs one round at a time,
+   * in the order above, a round holding every batch that was waiting for it. chDB runs queries off the JavaScript
+   * thread, so JavaScript work overlaps ClickHouse work: the insert text is built while the duplicate check runs,
+   * and with partitions consumed concurrently the next batches decode while a round is written. The duplicate
+   * check and the insert stay strictly sequential: two batches can never both find an event id new and both
+   * store it.
    */
   async process(batch: ConsumedBatch): Promise<BatchOutcome> {
     const prepared = this.prepare(batch);
-    return this.serially(() => this.store(batch, prepared));
+    return new Promise<BatchOutcome>((resolve, reject) => {
+      this.waiting.push({ prepared, resolve, reject });
+      this.scheduleRound();
+    });
+  }
+
+  /** Starts a round after the current tick, so that batches handed over together are stored together. */
+  private scheduleRound(): void {
+    if (this.scheduled || this.storing || this.waiting.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.storing || this.waiting.length === 0) return;
+      const round = this.waiting.splice(0);
+      this.storing = true;
+      void this.storeRound(round.map((w) => w.prepared))
+        .then(
+          (outcomes) => round.forEach((w, i) => w.resolve(outcomes[i]!)),
+          (error: unknown) => round.forEach((w) => w.reject(error)),
+        )
+        .finally(() => {
+          this.storing = false;
+          this.scheduleRound();
+        });
+    });
   }
 
   /** Decode, quarantine, in-batch dedupe and first appearances: JavaScript only, no storage. */
@@ -92,66 +139,71 @@ export class InvoiceLinesProcessor {
       }
       if (!byId.has(event.eventId)) byId.set(event.eventId, { offset: m.offset, event });
     }
-    const firstSeen = new Map<string, { anonymous: 0 | 1; time: string; line: number }>();
+    const firstSeen = new Map<string, FirstSeen>();
     for (const { event } of byId.values()) {
       const key = invoiceLineKey(event);
-      const line = event.sourceLine ?? 0;
+      const candidate: FirstSeen = { anonymous: event.customerId === null ? 1 : 0, time: event.invoiceTime, line: event.sourceLine ?? 0 };
       const seen = firstSeen.get(key);
-      if (!seen || event.invoiceTime < seen.time || (event.invoiceTime === seen.time && line < seen.line)) {
-        firstSeen.set(key, { anonymous: event.customerId === null ? 1 : 0, time: event.invoiceTime, line });
-      }
+      if (!seen || earlier(candidate, seen)) firstSeen.set(key, candidate);
     }
-    const lines = [...byId.values()];
-    const insert: LinesInsert = { topic: batch.topic, partition: batch.partition, ingestedAtMs: started, batchSeq: this.nextBatchSeq(), lines };
     this.stepMs.decode += this.clock() - started;
-    return { started, quarantine, firstSeen, insert };
+    return { batch, started, quarantine, firstSeen, lines: [...byId.values()] };
   }
 
-  private async store(batch: ConsumedBatch, { started, quarantine, firstSeen, insert }: PreparedBatch): Promise<BatchOutcome> {
+  /** One storage round: the batches' lines as one insert with one batch_seq, then states, then the feed. */
+  private async storeRound(round: readonly PreparedBatch[]): Promise<BatchOutcome[]> {
     let t = this.clock();
-    const existingQuery = this.repository.existingEventIds(insert.lines.map((l) => l.event.eventId));
+    const batchSeq = this.nextBatchSeq();
+    // An event id in two batches of the round (published again under another key) is stored with the first.
+    const ids = new Set<string>();
+    const parts: LinesInsert[] = round.map((p) => ({
+      topic: p.batch.topic,
+      partition: p.batch.partition,
+      ingestedAtMs: p.started,
+      batchSeq,
+      lines: p.lines.filter((l) => {
+        if (ids.has(l.event.eventId)) return false;
+        ids.add(l.event.eventId);
+        return true;
+      }),
+    }));
+    const existingQuery = this.repository.existingEventIds([...ids]);
     // ClickHouse looks the ids up off the JavaScript thread: build the insert text meanwhile
-    const rows = rawLineRows(insert);
+    const rows = parts.map(rawLineRows);
+    const firstSeen = new Map<string, FirstSeen>();
+    for (const p of round) {
+      for (const [key, f] of p.firstSeen) {
+        const seen = firstSeen.get(key);
+        if (!seen || earlier(f, seen)) firstSeen.set(key, f);
+      }
+    }
     const firstSeenRows = [...firstSeen].map(
       ([customer_key, f]): FirstSeenRow => ({ customer_key, anonymous: f.anonymous, first_seen: [f.time.slice(0, 23).replace('T', ' '), f.line] }),
     );
     const existing = await existingQuery;
-    let fresh = insert;
-    let freshRows = rows;
-    if (existing.size > 0) {
-      const keep = insert.lines.map((l) => !existing.has(l.event.eventId));
-      fresh = { ...insert, lines: insert.lines.filter((_, i) => keep[i]) };
-      freshRows = rows.filter((_, i) => keep[i]);
-    }
+    const fresh = existing.size === 0 ? parts : parts.map((part) => ({ ...part, lines: part.lines.filter((l) => !existing.has(l.event.eventId)) }));
+    const freshRows =
+      existing.size === 0 ? rows.flat() : parts.flatMap((part, i) => rows[i]!.filter((_, j) => !existing.has(part.lines[j]!.event.eventId)));
     t = this.lap('exists', t);
-    await this.repository.insertQuarantine(quarantine);
+    await this.repository.insertQuarantine(round.flatMap((p) => p.quarantine));
     await this.repository.recordFirstSeen(firstSeenRows);
     t = this.lap('activity', t);
-    if (fresh.lines.length > 0) {
+    if (freshRows.length > 0) {
       await this.repository.insertLines(fresh, freshRows);
       t = this.lap('insert', t);
-      await this.applyBatch(fresh.batchSeq, fresh.lines.length);
+      await this.applyBatch(batchSeq, freshRows.length);
       t = this.lap('states', t);
     }
     await this.repository.markChanged([...firstSeen.keys()], this.clock());
     this.lap('activity', t);
 
-    const received = batch.messages.length;
-    const outcome: BatchOutcome = {
-      received,
-      inserted: fresh.lines.length,
-      duplicates: received - quarantine.length - fresh.lines.length,
-      quarantined: quarantine.length,
-    };
-    this.record(batch, outcome, started);
-    return outcome;
-  }
-
-  /** Runs `step` after every earlier one finished (failed or not): storage work of one batch at a time. */
-  private serially<T>(step: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(step);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return round.map((p, i) => {
+      const received = p.batch.messages.length;
+      const inserted = fresh[i]!.lines.length;
+      const outcome: BatchOutcome = { received, inserted, duplicates: received - p.quarantine.length - inserted, quarantined: p.quarantine.length };
+      this.record(p.batch, outcome, p.started);
+      return outcome;
+    });
   }
 
   private lap(step: keyof InvoiceLinesProcessor['stepMs'], since: number): number {

@@ -38,6 +38,12 @@ export interface SubscribeOptions {
   groupId: string;
   /** Where a group without committed offsets starts. Default true. */
   fromBeginning?: boolean;
+  /**
+   * Kafka: how many partitions' batches the handler may be working on at the same time (each partition still one
+   * batch at a time, in order); default the bus's `partitionsConsumedConcurrently`. The memory bus delivers one
+   * batch at a time and ignores it.
+   */
+  partitionsConcurrently?: number;
 }
 
 export type BatchHandler = (batch: ConsumedBatch) => Promise<void>;

@@ -287,7 +287,7 @@ export class KafkaBus implements EventBus {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+        partitionsConsumedConcurrently: options.partitionsConcurrently ?? this.options.partitionsConsumedConcurrently ?? 1,
         eachBatch: (payload) => this.handleBatch(consumer, options, handler, payload),
       });
     } catch (error) {
