@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { encodeInvoiceLine, invoiceLineKey, parseSegmentChangeEvent, type InvoiceLineEvent, type SegmentChangeEvent } from '@insiders/events';
-import { DEFAULT_QUARANTINE_BOUNDS, policyPreset } from '@insiders/features-core';
+import { DEFAULT_QUARANTINE_BOUNDS, policyPreset, type CustomerFeatures } from '@insiders/features-core';
 import { BusModule, createEventBus, topicsFor, type EventBus, type Subscription } from '@insiders/messaging';
 import { MetricsRegistry } from '@insiders/observability';
 import { openClickHouse, runMigrations, StorageModule } from '@insiders/storage';
@@ -171,22 +171,30 @@ describe('clusterer on the seed data set (real broker, chDB)', () => {
     const expected = membershipDiff(before, after);
     await expectEventually(() => expect(eventsOf('incremental', 1).map(eventKey).sort()).toEqual(expected), { timeoutMs: 60_000 });
 
-    // incremental assignment reads the running per-customer states, a refit merges the day states: same features
+    // incremental assignment and refits read the running per-customer states; merging the day states (as of a day
+    // after the last event, as a backfill does) gives the same features
     const policy = policyPreset(config.FEATURE_POLICY);
-    const viaDays = (await repo.readFeatures(policy)).filter((f) => !f.synthetic);
-    const viaRunning = await repo.readCurrentFeatures(policy, new Map(viaDays.map((f) => [f.customerId, f.customerId])));
-    expect(viaRunning).not.toBeNull();
-    const running = new Map(viaRunning!.map((f) => [f.customerId, f]));
-    expect(running.size).toBe(viaDays.length);
-    for (const f of viaDays) {
-      const g = running.get(f.customerId)!;
-      for (const [name, value] of Object.entries(f)) {
-        const other = (g as unknown as Record<string, unknown>)[name];
-        if (typeof value === 'number') expect(Math.abs(value - (other as number))).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(value)));
-        else if (Array.isArray(value)) (value as number[]).forEach((v, i) => expect(Math.abs(v - (other as number[])[i]!)).toBeLessThanOrEqual(1e-9));
-        else expect(other).toEqual(value);
+    const sameFeatures = (expected: CustomerFeatures[], actual: CustomerFeatures[]) => {
+      const byId = new Map(actual.map((f) => [f.customerId, f]));
+      expect(byId.size).toBe(expected.length);
+      for (const f of expected) {
+        const g = byId.get(f.customerId);
+        expect(g).toBeDefined();
+        for (const [name, value] of Object.entries(f)) {
+          const other = (g as unknown as Record<string, unknown>)[name];
+          if (typeof value === 'number') expect(Math.abs(value - (other as number))).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(value)));
+          else if (Array.isArray(value)) (value as number[]).forEach((v, i) => expect(Math.abs(v - (other as number[])[i]!)).toBeLessThanOrEqual(1e-9));
+          else expect(other).toEqual(value);
+        }
       }
-    }
+    };
+    const viaDays = await repo.readFeatures(policy, { asOfDay: '2099-12-31' });
+    expect(viaDays.some((f) => f.synthetic)).toBe(policy.missingCustomers === 'synthesize');
+    sameFeatures(viaDays, await repo.readFeatures(policy)); // all customers (refit): running states, synthetic ids included
+    const known = viaDays.filter((f) => !f.synthetic);
+    const viaRunning = await repo.readCurrentFeatures(policy, new Map(known.map((f) => [f.customerId, f.customerId])));
+    expect(viaRunning).not.toBeNull();
+    sameFeatures(known, viaRunning!);
   }, 600_000);
 
   it('refits on more data: survivors keep ids and names, events are exactly the membership differences', async () => {

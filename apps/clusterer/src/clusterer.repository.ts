@@ -78,9 +78,16 @@ export class ClustererRepository {
 
   // ---- features (SQL from @insiders/features-core) ------------------------------------------------------------
 
-  /** Customers' features as of now (or the end of `asOfDay`), optionally only some customers. */
+  /**
+   * Customers' features as of now (or the end of `asOfDay`), optionally only some customers. All customers as of
+   * now (refit, drift) come from the running per-customer states when the features service keeps them (one row per
+   * customer, binary rows); everything else merges the per-day states.
+   */
   async readFeatures(policy: CleaningPolicy, options: { asOfDay?: string; customerIds?: readonly string[] } = {}): Promise<CustomerFeatures[]> {
     if (options.customerIds && options.customerIds.length === 0) return [];
+    if (options.asOfDay === undefined && options.customerIds === undefined && (await this.isBuilt(`customers:${policyStateKey(policy)}`))) {
+      return this.readAllCurrentFeatures(policy);
+    }
     const source = (await this.isPolicyBuilt(policy)) ? 'states' : 'raw';
     const rs = await this.client.query({
       query: readAggregatesSql(policy, { ...options, source }),
@@ -129,6 +136,24 @@ export class ClustererRepository {
     visitCurrentAggregates(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), (a) => {
       const id = idsByKey.get(a.customerId);
       if (id !== undefined) features.push(deriveFeatures({ ...a, customerId: id }));
+    });
+    return features;
+  }
+
+  /** Every customer's current features from the running states; anonymous keys named by their synthetic ids. */
+  private async readAllCurrentFeatures(policy: CleaningPolicy): Promise<CustomerFeatures[]> {
+    const synthetic = new Map<string, string>();
+    if (policy.missingCustomers === 'synthesize') {
+      const rs = await this.client.query({ query: `SELECT customer_key, synthetic_id FROM (${syntheticIdsSql(policy)})`, format: 'JSONCompactEachRow', clickhouse_settings: BIG });
+      for (const [key, id] of await rs.json<[string, string]>()) synthetic.set(key, id);
+    }
+    const result = await this.client.exec({ query: readCurrentSql(policy), clickhouse_settings: BIG });
+    const chunks: Buffer[] = [];
+    for await (const chunk of result.stream) chunks.push(chunk as Buffer);
+    const features: CustomerFeatures[] = [];
+    visitCurrentAggregates(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), (a) => {
+      // as the day-state read's LEFT JOIN: '' for an anonymous key without a synthetic id
+      features.push(deriveFeatures({ ...a, customerId: a.synthetic ? (synthetic.get(a.customerId) ?? '') : a.customerId }));
     });
     return features;
   }
