@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { CLICKHOUSE, type HistoryRow, type MembershipReason, type ModelRow, type SegmentRow } from '@insiders/storage';
+import { CLICKHOUSE, chTime, execBytes, type HistoryRow, type MembershipReason, type ModelRow, type SegmentRow } from '@insiders/storage';
 import {
   deriveFeatures,
   policyStateKey,
@@ -14,12 +14,6 @@ import {
   type CustomerAggregate,
   type CustomerFeatures,
 } from '@insiders/features-core';
-
-/** ClickHouse DateTime64 text (UTC) of a time in ms, or of an ISO string. */
-export function chTime(t: number | string): string {
-  const ms = typeof t === 'number' ? t : Date.parse(t);
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-}
 
 /** ClickHouse DateTime64 text (UTC, no zone) back to an ISO string. */
 export function isoTime(ch: string): string {
@@ -129,11 +123,8 @@ export class ClustererRepository {
   async readCurrentFeatures(policy: CleaningPolicy, idsByKey: ReadonlyMap<string, string>): Promise<CustomerFeatures[] | null> {
     if (idsByKey.size === 0) return [];
     if (!(await this.isBuilt(`customers:${policyStateKey(policy)}`))) return null;
-    const result = await this.client.exec({ query: readCurrentSql(policy, { customerKeys: [...idsByKey.keys()] }), clickhouse_settings: BIG });
-    const chunks: Buffer[] = [];
-    for await (const chunk of result.stream) chunks.push(chunk as Buffer);
     const features: CustomerFeatures[] = [];
-    visitCurrentAggregates(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), (a) => {
+    visitCurrentAggregates(await execBytes(this.client, readCurrentSql(policy, { customerKeys: [...idsByKey.keys()] }), BIG), (a) => {
       const id = idsByKey.get(a.customerId);
       if (id !== undefined) features.push(deriveFeatures({ ...a, customerId: id }));
     });
@@ -147,11 +138,8 @@ export class ClustererRepository {
       const rs = await this.client.query({ query: `SELECT customer_key, synthetic_id FROM (${syntheticIdsSql(policy)})`, format: 'JSONCompactEachRow', clickhouse_settings: BIG });
       for (const [key, id] of await rs.json<[string, string]>()) synthetic.set(key, id);
     }
-    const result = await this.client.exec({ query: readCurrentSql(policy), clickhouse_settings: BIG });
-    const chunks: Buffer[] = [];
-    for await (const chunk of result.stream) chunks.push(chunk as Buffer);
     const features: CustomerFeatures[] = [];
-    visitCurrentAggregates(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), (a) => {
+    visitCurrentAggregates(await execBytes(this.client, readCurrentSql(policy), BIG), (a) => {
       // as the day-state read's LEFT JOIN: '' for an anonymous key without a synthetic id
       features.push(deriveFeatures({ ...a, customerId: a.synthetic ? (synthetic.get(a.customerId) ?? '') : a.customerId }));
     });

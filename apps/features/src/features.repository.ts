@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { InvoiceLineEvent } from '@insiders/events';
-import { loadMigrations, runMigrations } from '@insiders/storage';
+import { chTime, execBytes, loadMigrations, runMigrations } from '@insiders/storage';
 import {
   anonymousKeysInOrderSql,
   anonymousNumberingVersionSql,
@@ -66,11 +66,6 @@ const RAW_COLUMNS =
 
 function tsvEscape(value: string): string {
   return /[\\\t\n\r]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : value;
-}
-
-/** ClickHouse DateTime64 text (UTC) of a JS instant. */
-export function chTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 }
 
 /** One TabSeparated invoice_lines row (RAW_COLUMNS order, newline-terminated) per line of the batch. */
@@ -259,15 +254,11 @@ export class FeaturesRepository {
 
   /**
    * Current aggregates of a maintained policy from customer_states (one running row per customer), decoded from
-   * RowBinary into `visit` (one reused object: see visitCurrentAggregates). `exec` returns the raw bytes on both
-   * a server and chDB.
+   * RowBinary into `visit` (one reused object: see visitCurrentAggregates).
    */
   async readCurrentAggregates(policy: CleaningPolicy, customerKeys: readonly string[] | undefined, visit: (a: CustomerAggregate) => void): Promise<void> {
     if (customerKeys && customerKeys.length === 0) return;
-    const result = await this.client.exec({ query: readCurrentSql(policy, { customerKeys }), clickhouse_settings: BIG_QUERY });
-    const chunks: Buffer[] = [];
-    for await (const chunk of result.stream) chunks.push(chunk as Buffer);
-    visitCurrentAggregates(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), visit);
+    visitCurrentAggregates(await execBytes(this.client, readCurrentSql(policy, { customerKeys }), BIG_QUERY), visit);
   }
 
   async readAggregates(

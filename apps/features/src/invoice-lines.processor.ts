@@ -3,7 +3,8 @@ import { decodeInvoiceLine, invoiceLineKey, type InvoiceLineEvent } from '@insid
 import { quarantineReason, type CleaningPolicy, type QuarantineBounds } from '@insiders/features-core';
 import type { ConsumedBatch } from '@insiders/messaging';
 import type { MetricsRegistry } from '@insiders/observability';
-import { chTime, rawLineRows, type FeaturesRepository, type FirstSeenRow, type LinesInsert, type QuarantineRow } from './features.repository';
+import { chTime } from '@insiders/storage';
+import { rawLineRows, type FeaturesRepository, type FirstSeenRow, type LinesInsert, type QuarantineRow } from './features.repository';
 
 interface PreparedBatch {
   batch: ConsumedBatch;

@@ -2,3 +2,5 @@ export * from './clickhouse.factory';
 export * from './migrations.runner';
 export * from './storage.module';
 export * from './clusterer.rows';
+export * from './exec-bytes';
+export * from './clickhouse-time';

@@ -8,7 +8,7 @@ import {
   type CustomerAggregate,
   type CustomerFeatures,
 } from '@insiders/features-core';
-import { CLICKHOUSE } from '@insiders/storage';
+import { CLICKHOUSE, type SegmentRow as SegmentTableRow } from '@insiders/storage';
 
 /**
  * Every read the business report and the dashboard make, and the only place in them that talks to ClickHouse.
@@ -145,16 +145,9 @@ export class ReportRepository {
   }
 
   async segments(modelVersion: number): Promise<SegmentRow[]> {
-    const rows = await this.rows<{
-      segment_id: number;
-      name: string;
-      is_insiders: number;
-      size: number;
-      share: number;
-      revenue_share: number;
-      mean_revenue: number;
-      mean_recency: number;
-    }>(
+    const rows = await this.rows<
+      Pick<SegmentTableRow, 'segment_id' | 'name' | 'is_insiders' | 'size' | 'share' | 'revenue_share' | 'mean_revenue' | 'mean_recency'>
+    >(
       `SELECT segment_id, name, is_insiders, size, share, revenue_share, mean_revenue, mean_recency
        FROM segments FINAL WHERE model_version = {version:UInt32} ORDER BY segment_id`,
       { version: modelVersion },

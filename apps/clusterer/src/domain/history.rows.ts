@@ -1,5 +1,5 @@
 import type { MembershipChange } from '@insiders/segments';
-import { chTime, type HistoryRow, type MembershipReason } from '../clusterer.repository';
+import { chTime, type HistoryRow, type MembershipReason } from '@insiders/storage';
 
 /** The `membership_history` row of one membership change (refit, incremental assignment or backfill). */
 export function historyRow(

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { buildSegmentChangeEvents, diffMemberships, type Membership } from '@insiders/segments';
-import { ClustererRepository, chTime, type HistoryRow, type MembershipRow } from '../clusterer.repository';
+import { chTime } from '@insiders/storage';
+import { ClustererRepository, type HistoryRow, type MembershipRow } from '../clusterer.repository';
 import { SegmentChangePublisher } from '../segment-change.publisher';
 import { historyRow } from '../domain/history.rows';
 

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { policyPreset } from '@insiders/features-core';
 import { buildSegmentChangeEvents, diffMemberships, type Membership, type MembershipChange } from '@insiders/segments';
-import { ClustererRepository, chTime, isoTime, type ChangedCustomer, type HistoryRow, type MembershipRow } from '../clusterer.repository';
+import { chTime } from '@insiders/storage';
+import { ClustererRepository, isoTime, type ChangedCustomer, type HistoryRow, type MembershipRow } from '../clusterer.repository';
 import { CLUSTERER_CONFIG } from '../clusterer.tokens';
 import type { ClustererConfig } from '../clusterer.config';
 import { assignWithModel } from '../domain/assign';

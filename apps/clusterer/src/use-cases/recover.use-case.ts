@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ClustererRepository, chTime } from '../clusterer.repository';
+import { chTime } from '@insiders/storage';
+import { ClustererRepository } from '../clusterer.repository';
 import { ApplyModelUseCase, APPLIED_VERSION_KEY } from './apply-model.use-case';
 
 /**
