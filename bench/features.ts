@@ -14,6 +14,7 @@ import { FeaturesRepository } from '../apps/features/src/features.repository';
 import { FeaturesService } from '../apps/features/src/features.service';
 import { InvoiceLinesProcessor } from '../apps/features/src/invoice-lines.processor';
 import { readSeedEvents } from '../apps/features/src/testing/features.fixtures';
+import { median } from '@insiders/stats';
 
 /**
  * bench/features: the features service on the whole seed data set (541,909 lines).
@@ -37,10 +38,6 @@ function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
 }
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 function startBroker(): { brokers: string[]; stop: () => void } {

@@ -8,6 +8,7 @@ import { createIngestBus } from '../apps/ingest/src/ingest.bus';
 import { IngestConfig, loadIngestConfig } from '../apps/ingest/src/ingest.config';
 import { InvoiceLinePublisher } from '../apps/ingest/src/publisher/invoice-line.publisher';
 import { replayFile } from '../apps/ingest/src/replay/replay-file';
+import { median } from '@insiders/stats';
 
 /**
  * bench/ingest: events/s of the whole seed data set (541,909 lines)
@@ -29,10 +30,6 @@ function arg(name: string, def: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 interface Run {
   rows: number;

@@ -31,6 +31,7 @@ import { sampleIndices } from '../libs/ml/src/core/random';
 import { MemorySampler } from './ml/memory-sampler';
 import { busiestThreadMs, threadCpuAvailable, threadTimes } from './ml/thread-cpu';
 import { CustomerTable, loadSeedCustomers, syntheticCustomers } from './ml/seed-data';
+import { median } from '@insiders/stats';
 
 const SCENARIOS = ['rf-compare', 'seed', 'seed-quality', 'seed-43d', 'seed-geometry', '20k', '100k', '1m'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -47,11 +48,6 @@ function printCurve(fit: SegmentationFit): void {
   }
 }
 
-const median = (xs: readonly number[]): number => {
-  const v = [...xs].sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
-};
 
 /** How many times the timed fit is repeated (`--runs N`; default 3 for the seed customers, 1 elsewhere). */
 function runsArg(fallback: number): number {

@@ -19,6 +19,7 @@ import { Matrix } from '../libs/ml/src/core/matrix';
 import { Random } from '../libs/ml/src/core/random';
 import { embeddingQuality } from '../libs/ml/src/umap/quality';
 import { umap } from '../libs/ml/src/umap/umap';
+import { median } from '@insiders/stats';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -70,11 +71,6 @@ function seedCustomers(): Matrix {
   return { rows: n, cols: d, data };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 interface Measure {
   wallMs: number;
