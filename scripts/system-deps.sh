@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages the tests use: chromium (dashboard tests, driven by playwright-core) and kcat (an
-# independent Kafka client for interop tests). The JDK 17 and Maven that run the Kafka broker are on the machine.
+# Debian packages the tests use: chromium (dashboard tests, driven by playwright-core), kcat (an independent
+# Kafka client for interop tests), and — when the machine lacks them — a Java 17 runtime and Maven, which
+# scripts/kafka.sh uses to fetch and run the Kafka broker from Maven Central.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}"
   sudo_cmd=""
