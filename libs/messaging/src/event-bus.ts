@@ -44,6 +44,16 @@ export interface SubscribeOptions {
    * batch at a time and ignores it.
    */
   partitionsConcurrently?: number;
+  /**
+   * Kafka: how many batches of one partition may be handed to the handler and not yet committed (default 1: the
+   * next batch of a partition is fetched only after the previous one's handler resolved and it was committed).
+   * With N > 1 the next fetch overlaps the handler: the handler is called for a partition's next batch before the
+   * previous call resolved (calls still start in offset order, so it must tolerate overlapping calls of one
+   * partition), and a handler that fails and is retried may resolve after later batches of its partition.
+   * Offsets are still committed only in order: after a batch once its handler and those of every earlier batch of
+   * its partition resolved. The memory bus delivers one batch at a time and ignores it.
+   */
+  batchesInFlight?: number;
 }
 
 export type BatchHandler = (batch: ConsumedBatch) => Promise<void>;

@@ -4,6 +4,7 @@ import {
   type Admin,
   CompressionTypes,
   type Consumer,
+  type Batch,
   type EachBatchPayload,
   type IHeaders,
   Kafka,
@@ -25,6 +26,7 @@ import type {
 } from './event-bus';
 import { kafkajsFastPathStatus } from './kafka/kafkajs-fast-path';
 import { KeyPartitioner } from './kafka/murmur2.partitioner';
+import { PipelinedBatches } from './kafka/pipelined-batches';
 
 export type KafkaBusLogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -147,6 +149,19 @@ export function batchLag(highWatermark: string, lastOffset: string): number {
   return lag > 0n ? Number(lag) : 0;
 }
 
+/** What a handler gets for a kafkajs batch. */
+function toConsumedBatch(batch: Batch): ConsumedBatch {
+  const messages: IncomingMessage[] = batch.messages.map((m) => ({
+    key: m.key ? m.key.toString('utf8') : null,
+    value: m.value ?? Buffer.alloc(0),
+    headers: decodeHeaders(m.headers),
+    partition: batch.partition,
+    offset: m.offset,
+    timestamp: Number(m.timestamp),
+  }));
+  return { topic: batch.topic, partition: batch.partition, messages, lag: batchLag(batch.highWatermark, batch.lastOffset()) };
+}
+
 /** The offset to commit after a batch: the next one to read. */
 export function nextOffset(lastOffset: string): string {
   return (BigInt(lastOffset) + 1n).toString();
@@ -177,6 +192,8 @@ const presetPartitioner = () => {
  * runs. A handler that throws is called again with the same batch after a backoff (nothing committed, nothing
  * skipped) until it succeeds, the subscription stops or the group rebalances; in the last two cases the
  * uncommitted batch is delivered again from the committed offset, to this or another member.
+ * With `batchesInFlight` > 1 a subscription pipelines: the next fetch of a partition overlaps the handler of
+ * the previous batches, commits stay in offset order (kafka/pipelined-batches.ts).
  */
 export class KafkaBus implements EventBus {
   readonly kind = 'kafka' as const;
@@ -281,6 +298,21 @@ export class KafkaBus implements EventBus {
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1024 * 1024,
       allowAutoTopicCreation: false,
     });
+    const batchesInFlight = options.batchesInFlight ?? 1;
+    if (!Number.isInteger(batchesInFlight) || batchesInFlight < 1) throw new Error(`batchesInFlight must be a positive integer, got ${batchesInFlight}`);
+    const pipelined =
+      batchesInFlight > 1
+        ? new PipelinedBatches(consumer, handler, {
+            topic: options.topic,
+            groupId: options.groupId,
+            batchesInFlight,
+            retryDelayMs: this.options.retryDelayMs ?? 200,
+            retryMaxDelayMs: this.options.retryMaxDelayMs ?? 10_000,
+            heartbeatStepMs: Math.max(100, Math.floor((this.options.heartbeatIntervalMs ?? 3000) / 2)),
+            decode: toConsumedBatch,
+            warn: (message, extra) => this.log('warn', message, extra),
+          })
+        : undefined;
     await consumer.connect();
     try {
       await consumer.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning ?? true });
@@ -288,7 +320,7 @@ export class KafkaBus implements EventBus {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: options.partitionsConcurrently ?? this.options.partitionsConsumedConcurrently ?? 1,
-        eachBatch: (payload) => this.handleBatch(consumer, options, handler, payload),
+        eachBatch: pipelined ? (payload) => pipelined.eachBatch(payload) : (payload) => this.handleBatch(consumer, options, handler, payload),
       });
     } catch (error) {
       await consumer.disconnect().catch(() => undefined);
@@ -299,6 +331,8 @@ export class KafkaBus implements EventBus {
       stop: () => {
         stopping ??= (async () => {
           this.subscriptions.delete(subscription);
+          // pipelined: the running handlers finish and their commits go out first (a stopped consumer commits nothing)
+          await pipelined?.drain();
           await consumer.stop();
           await consumer.disconnect();
         })();
@@ -316,21 +350,8 @@ export class KafkaBus implements EventBus {
     { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload,
   ): Promise<void> {
     if (batch.messages.length === 0) return;
-    const messages: IncomingMessage[] = batch.messages.map((m) => ({
-      key: m.key ? m.key.toString('utf8') : null,
-      value: m.value ?? Buffer.alloc(0),
-      headers: decodeHeaders(m.headers),
-      partition: batch.partition,
-      offset: m.offset,
-      timestamp: Number(m.timestamp),
-    }));
     const lastOffset = batch.lastOffset();
-    const consumed: ConsumedBatch = {
-      topic: batch.topic,
-      partition: batch.partition,
-      messages,
-      lag: batchLag(batch.highWatermark, lastOffset),
-    };
+    const consumed = toConsumedBatch(batch);
     let delay = this.options.retryDelayMs ?? 200;
     for (let attempt = 1; ; attempt++) {
       if (!isRunning() || isStale()) return; // stopping or sought elsewhere: the batch stays uncommitted
