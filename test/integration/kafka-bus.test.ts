@@ -258,6 +258,170 @@ describe('KafkaBus', () => {
     expect(got.sort()).toEqual([...values].sort());
   });
 
+  describe('pipelined consumption (batchesInFlight)', () => {
+    // One partition (order matters), 10 messages per produce request and fetches of at most 2 kB: a fetch returns
+    // one record batch, so the handler sees many batches of 10 and the offsets say which batch is which.
+    const pipelinedBus = (options: Partial<KafkaBusOptions> = {}) =>
+      newBus({ publishChunkMessages: 10, maxBytesPerPartition: 2048, retryDelayMs: 50, retryMaxDelayMs: 200, ...options });
+
+    async function topicOfSmallBatches(bus: KafkaBus, prefix: string, count: number): Promise<string> {
+      const topic = await createUniqueTopic(prefix, 1, brokers);
+      await bus.publish(topic, Array.from({ length: count }, (_, i) => ({ key: 'k', value: String(i).padStart(100, '.') })));
+      return topic;
+    }
+
+    const offsetsOf = (batch: ConsumedBatch) => batch.messages.map((m) => Number(m.offset));
+    const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+    const committed = (groupId: string, topic: string) => committedOffsets(groupId, topic, brokers);
+
+    function gate(): { open: () => void; opened: Promise<void> } {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      return { open, opened };
+    }
+
+    /** Handler calls in the order they started: each call's first and last offset. */
+    function expectContiguous(calls: number[][]): void {
+      for (let i = 1; i < calls.length; i++) expect(calls[i]![0]).toBe(calls[i - 1]!.at(-1)! + 1);
+    }
+
+    it.each([4, 1])('batchesInFlight %i: hands the next batch over while the previous one is handled only when > 1', async (batchesInFlight) => {
+      const bus = pipelinedBus();
+      const topic = await topicOfSmallBatches(bus, 'bus-pipeline', 200);
+      const groupId = uniqueName('g');
+      const calls: number[][] = [];
+      const received: number[] = [];
+      let active = 0;
+      let maxActive = 0;
+      const laterBatch = gate();
+      const sub = await bus.subscribe({ topic, groupId, batchesInFlight }, async (batch) => {
+        calls.push(offsetsOf(batch));
+        maxActive = Math.max(maxActive, ++active);
+        try {
+          // pipelined, the first batch's handler finishes only once a later batch was handed over (else it never
+          // would); one at a time, nothing can be handed over meanwhile, which a bounded wait gives the chance to
+          if (calls.length === 1) await (batchesInFlight > 1 ? laterBatch.opened : Promise.race([laterBatch.opened, new Promise((r) => setTimeout(r, 1000))]));
+          else laterBatch.open();
+          received.push(...offsetsOf(batch));
+        } finally {
+          active--;
+        }
+      });
+      await expectEventually(async () => expect(await committed(groupId, topic)).toEqual(new Map([[0, 200n]])));
+      await sub.stop();
+      expect(received.sort((a, b) => a - b)).toEqual(range(0, 200));
+      expect(calls.length).toBeGreaterThanOrEqual(10);
+      expectContiguous(calls); // calls start in offset order, each where the previous one ended
+      if (batchesInFlight === 1) expect(maxActive).toBe(1);
+      else expect(maxActive).toBeGreaterThan(1);
+      expect(maxActive).toBeLessThanOrEqual(batchesInFlight);
+    });
+
+    it('commits in offset order: a delayed batch holds back the commits of later batches that finished', async () => {
+      const bus = pipelinedBus();
+      const topic = await topicOfSmallBatches(bus, 'bus-pipeline-order', 100);
+      const groupId = uniqueName('g');
+      const calls: number[][] = [];
+      const finished: number[] = [];
+      const release = gate();
+      const sub = await bus.subscribe({ topic, groupId, batchesInFlight: 4 }, async (batch) => {
+        calls.push(offsetsOf(batch));
+        if (calls.length === 3) await release.opened;
+        finished.push(calls.length);
+      });
+      // batches 1 and 2 are committed; batch 3 is delayed; batches 4-6 finish; the 7th is not handed over (4 uncommitted)
+      await expectEventually(() => expect(finished.sort()).toEqual([1, 2, 4, 5, 6]));
+      const delayedFrom = BigInt(calls[2]![0]!);
+      await expectEventually(async () => expect(await committed(groupId, topic)).toEqual(new Map([[0, delayedFrom]])));
+      expect(calls).toHaveLength(6);
+      expect(await committed(groupId, topic)).toEqual(new Map([[0, delayedFrom]])); // still, with batches 4-6 done
+      release.open();
+      await expectEventually(async () => expect(await committed(groupId, topic)).toEqual(new Map([[0, 100n]])));
+      await sub.stop();
+      expectContiguous(calls);
+      expect(calls.flat()).toEqual(range(0, 100));
+    });
+
+    it('retries a failing batch, commits no later batch while it fails, and loses nothing', async () => {
+      const logged: string[] = [];
+      const bus = pipelinedBus({ logger: (level, message) => logged.push(`${level} ${message}`) });
+      const topic = await topicOfSmallBatches(bus, 'bus-pipeline-retry', 200);
+      const groupId = uniqueName('g');
+      const firsts: number[] = []; // first offset of every distinct batch, in hand-over order
+      const attempts = new Map<number, number>();
+      const delivered: number[] = [];
+      const failAgain = gate();
+      const sub = await bus.subscribe({ topic, groupId, batchesInFlight: 4 }, async (batch) => {
+        const offsets = offsetsOf(batch);
+        const first = offsets[0]!;
+        if (!firsts.includes(first)) firsts.push(first);
+        const attempt = (attempts.get(first) ?? 0) + 1;
+        attempts.set(first, attempt);
+        if (first === firsts[1] && attempt === 1) throw new Error('storage down');
+        if (first === firsts[1] && attempt === 2) {
+          await failAgain.opened;
+          throw new Error('still down');
+        }
+        delivered.push(...offsets);
+      });
+      // the second batch fails (its second attempt is about to); batches 3-5 were handed over and finished meanwhile
+      await expectEventually(() => {
+        expect(attempts.get(firsts[1]!)).toBe(2);
+        expect(firsts).toHaveLength(5);
+        expect(delivered).toHaveLength(40);
+      });
+      await expectEventually(async () => expect(await committed(groupId, topic)).toEqual(new Map([[0, BigInt(firsts[1]!)]])));
+      failAgain.open();
+      await expectEventually(async () => expect(await committed(groupId, topic)).toEqual(new Map([[0, 200n]])));
+      await sub.stop();
+      expect(attempts.get(firsts[1]!)).toBe(3);
+      expect(delivered.sort((a, b) => a - b)).toEqual(range(0, 200)); // each exactly once: none lost, none doubled
+      expect(logged.filter((l) => l.startsWith('warn handler failed') && l.includes('retrying in'))).toHaveLength(2);
+    });
+
+    it('stop() lets running handlers finish, commits exactly the finished prefix and leaves the rest to the next consumer', async () => {
+      const bus = pipelinedBus({ logger: () => undefined });
+      const topic = await topicOfSmallBatches(bus, 'bus-pipeline-stop', 200);
+      const groupId = uniqueName('g');
+      const firsts: number[] = [];
+      const done = new Set<number>();
+      let failures = 0;
+      const slow = gate();
+      const sub = await bus.subscribe({ topic, groupId, batchesInFlight: 4 }, async (batch) => {
+        const offsets = offsetsOf(batch);
+        if (!firsts.includes(offsets[0]!)) firsts.push(offsets[0]!);
+        const index = firsts.indexOf(offsets[0]!);
+        if (index === 2) await slow.opened; // still running when stop() is called; finishes during it
+        if (index === 3) {
+          failures++;
+          throw new Error('poison'); // still failing when stop() is called
+        }
+        for (const offset of offsets) done.add(offset);
+      });
+      await expectEventually(() => {
+        expect(firsts).toHaveLength(6); // batches 3-6 uncommitted: the 7th is held back
+        expect(failures).toBeGreaterThanOrEqual(1);
+        expect(done.size).toBe(40); // batches 1, 2, 5 and 6
+      });
+      await expectEventually(async () => expect(await committed(groupId, topic)).toEqual(new Map([[0, BigInt(firsts[2]!)]])));
+      const stopped = sub.stop();
+      slow.open();
+      await stopped;
+      const failuresAtStop = failures;
+      // batches 1-3 resolved, batch 4 did not: the commit ends exactly after batch 3, none of 5 and 6 is committed
+      expect(await committed(groupId, topic)).toEqual(new Map([[0, BigInt(firsts[3]!)]]));
+      expect(done.size).toBe(50);
+
+      const next = pipelinedBus();
+      const redelivered: number[] = [];
+      const again = await next.subscribe({ topic, groupId, batchesInFlight: 4 }, async (batch) => void redelivered.push(...offsetsOf(batch)));
+      await expectEventually(async () => expect(await committed(groupId, topic)).toEqual(new Map([[0, 200n]])));
+      await again.stop();
+      expect(redelivered).toEqual(range(firsts[3]!, 200)); // from the first unfinished batch on, nothing lost
+      expect(failures).toBe(failuresAtStop); // the failing handler stopped retrying with stop()
+    });
+  });
+
   it('test helpers read a whole topic up to its end offsets', async () => {
     const bus = newBus();
     const topic = await createUniqueTopic('helpers-read-all', 3, brokers);
