@@ -7,6 +7,7 @@ import {
   kafkaBrokersFromEnv,
   readAllMessages,
   testKafka,
+  topicEndOffsets,
   topicMessageCount,
   uniqueName,
 } from '@insiders/testing';
@@ -419,6 +420,29 @@ describe('KafkaBus', () => {
       await again.stop();
       expect(redelivered).toEqual(range(firsts[3]!, 200)); // from the first unfinished batch on, nothing lost
       expect(failures).toBe(failuresAtStop); // the failing handler stopped retrying with stop()
+    });
+
+    it('survives a rebalance with handlers in flight: old batches finish, every message is delivered, commits reach the end', async () => {
+      const bus = pipelinedBus({ logger: () => undefined });
+      const topic = await createUniqueTopic('bus-pipeline-rebalance', 2, brokers);
+      for (const key of ['a', 'b', 'c', 'd']) await bus.publish(topic, Array.from({ length: 100 }, (_, i) => ({ key, value: `${key}${i}`.padStart(100, '.') })));
+      const ends = [...(await topicEndOffsets(topic, brokers))];
+      const groupId = uniqueName('g');
+      const delivered = new Map<number, Set<number>>([[0, new Set()], [1, new Set()]]);
+      const record = (batch: ConsumedBatch) => offsetsOf(batch).forEach((offset) => delivered.get(batch.partition)!.add(offset));
+      const joined = gate();
+      let heldBack = 0;
+      const first = await bus.subscribe({ topic, groupId, batchesInFlight: 4 }, async (batch) => {
+        heldBack++;
+        await joined.opened; // both partitions' handlers are in flight while the second member joins
+        record(batch);
+      });
+      await expectEventually(() => expect(heldBack).toBe(8)); // 4 batches of each partition: backpressure
+      const second = await pipelinedBus().subscribe({ topic, groupId, batchesInFlight: 4 }, async (batch) => void record(batch));
+      joined.open();
+      await expectEventually(async () => expect(await committed(groupId, topic)).toEqual(new Map(ends)), { timeoutMs: 60_000 });
+      await Promise.all([first.stop(), second.stop()]);
+      for (const [partition, end] of ends) expect([...delivered.get(partition)!].sort((a, b) => a - b)).toEqual(range(0, Number(end)));
     });
   });
 
