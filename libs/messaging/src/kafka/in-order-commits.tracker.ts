@@ -33,6 +33,8 @@ export interface BatchTicket {
   readonly partition: number;
   /** The offset after the batch's last one: what committing the batch means. */
   readonly end: bigint;
+  /** The epoch (rebalance count) its chain started in. */
+  readonly epoch: number;
   /** Bookkeeping of the tracker; not for callers. */
   readonly chain: Chain;
   state: BatchState;
@@ -82,7 +84,7 @@ export class InOrderCommits {
     }
     const end = BigInt(lastOffset) + 1n;
     if (end <= chain.next) throw new Error(`batch of partition ${partition} ends at ${lastOffset}, before its start ${fromOffset}`);
-    const ticket: BatchTicket = { partition, end, chain, state: 'running' };
+    const ticket: BatchTicket = { partition, end, epoch: chain.epoch, chain, state: 'running' };
     chain.pending.push(ticket);
     chain.next = end;
     chain.running++;
@@ -108,7 +110,7 @@ export class InOrderCommits {
 
   /** Whether the batch's chain is still the current one (no rebalance since it was handed over). */
   isCurrent(ticket: BatchTicket): boolean {
-    return ticket.chain.epoch === this.epochNumber;
+    return ticket.epoch === this.epochNumber;
   }
 
   private settle(ticket: BatchTicket, state: BatchState): Chain {

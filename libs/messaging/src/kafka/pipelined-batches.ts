@@ -77,10 +77,11 @@ export class PipelinedBatches {
       await this.wakeup.wait(this.settings.heartbeatStepMs);
       await heartbeat(); // throws when the group rebalances: kafkajs rejoins, this batch was not handed over
     }
+    const consumed = this.settings.decode(batch);
     const ticket = this.commits.add(partition, from, batch.lastOffset());
-    resolveOffset(batch.lastOffset());
+    resolveOffset(batch.lastOffset()); // kafkajs' next fetch of the partition continues after this batch
     const keepTrying = () => !this.stopping && isRunning() && !isStale() && this.commits.isCurrent(ticket);
-    const run: Promise<void> = this.run(this.settings.decode(batch), ticket, keepTrying).finally(() => {
+    const run: Promise<void> = this.run(consumed, ticket, keepTrying).finally(() => {
       this.handlers.delete(run);
       this.wakeup.notify(); // a waiting eachBatch may go on now
     });
@@ -107,7 +108,7 @@ export class PipelinedBatches {
   private async run(batch: ConsumedBatch, ticket: BatchTicket, keepTrying: () => boolean): Promise<void> {
     if (await this.handleWithRetries(batch, keepTrying)) {
       const offset = this.commits.succeed(ticket);
-      if (offset !== undefined) this.commit(ticket.partition, offset, ticket.chain.epoch);
+      if (offset !== undefined) this.commit(ticket.partition, offset, ticket.epoch);
     } else {
       this.commits.fail(ticket);
     }
