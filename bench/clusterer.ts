@@ -207,7 +207,8 @@ async function benchLatency(rate: number, seconds: number): Promise<void> {
   // the features consumer on a bus of its own, with the partition concurrency the features app would use
   const featuresConcurrency = Number(process.env.BENCH_FEATURES_PARTITIONS_CONCURRENTLY ?? loadFeaturesConfig().FEATURES_KAFKA_PARTITIONS_CONCURRENTLY);
   const featuresBus = createEventBus(config, { kafka: { partitionsConsumedConcurrently: featuresConcurrency } });
-  const features = await featuresBus.subscribe({ topic: topics.invoiceLines, groupId: `${prefix}-features`, fromBeginning: true }, async (batch) => {
+  const batchesInFlight = loadFeaturesConfig().FEATURES_KAFKA_BATCHES_IN_FLIGHT;
+  const features = await featuresBus.subscribe({ topic: topics.invoiceLines, groupId: `${prefix}-features`, fromBeginning: true, batchesInFlight }, async (batch) => {
     const fetched = Date.now();
     await processor.process(batch);
     const written = Date.now();

@@ -63,7 +63,7 @@ async function consumeAll(
   topic: string,
   expected: number,
   publish?: () => Promise<void>,
-): Promise<{ ms: number; cpuMs: number; batches: number[]; steps: Record<string, number> }> {
+): Promise<{ ms: number; cpuMs: number; batches: number[]; rounds: number; steps: Record<string, number> }> {
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   await client.command({ query: `USE ${database}` });
   const repository = new FeaturesRepository(client);
@@ -87,7 +87,7 @@ async function consumeAll(
   const done = new Promise<void>((resolve) => (finish = resolve));
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const subscription = await bus.subscribe({ topic, groupId: `${topic}-consumer` }, async (batch) => {
+  const subscription = await bus.subscribe({ topic, groupId: `${topic}-consumer`, batchesInFlight: config.FEATURES_KAFKA_BATCHES_IN_FLIGHT }, async (batch) => {
     const outcome = await processor.process(batch);
     batches.push(batch.messages.length);
     stored += outcome.inserted + outcome.duplicates + outcome.quarantined;
@@ -103,7 +103,7 @@ async function consumeAll(
   await bus.close();
   if (features.length !== 5_695) throw new Error(`expected 5,695 customers, got ${features.length}`);
   if ((await repository.countLines()) !== expected) throw new Error('line count mismatch');
-  return { ms, cpuMs: (used.user + used.system) / 1000, batches, steps: { ...processor.stepMs } };
+  return { ms, cpuMs: (used.user + used.system) / 1000, batches, rounds: processor.rounds.count, steps: { ...processor.stepMs } };
 }
 
 async function timeReads(service: FeaturesService, policy: string | undefined, runs: number): Promise<{ customers: number; ms: number[]; cpuMs: number[] }> {
@@ -179,14 +179,14 @@ async function main(): Promise<void> {
         await publishAll(bus, topic, events);
         await bus.close();
         const database = `bench_kafka_${r}`;
-        const { ms, cpuMs, batches, steps } = await consumeAll(client, database, broker.brokers, topic, events.length);
+        const { ms, cpuMs, batches, rounds, steps } = await consumeAll(client, database, broker.brokers, topic, events.length);
         readDatabase = database;
         const rate = (events.length * 1000) / ms;
         rates.push(rate);
         perCpu.push((events.length * 1000) / cpuMs);
         console.log(
           `kafka  run ${r + 1}: ${fmt(events.length)} events Kafka → queryable features in ${(ms / 1000).toFixed(1)} s = ${fmt(rate)} events/s wall, ` +
-            `${fmt((events.length * 1000) / cpuMs)} events per CPU-second of this process (kafkajs + processor + chDB) — ${batches.length} batches, median ${fmt(median(batches))} messages; ` +
+            `${fmt((events.length * 1000) / cpuMs)} events per CPU-second of this process (kafkajs + processor + chDB) — ${batches.length} batches (median ${fmt(median(batches))} messages) in ${rounds} storage rounds; ` +
             `step ms: ${Object.entries(steps).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`,
         );
       }

@@ -23,6 +23,13 @@ export const featuresConfigSchema = z.object({
    * InvoiceLinesProcessor.process). Default: ingest's partition count, so one fetch is one round.
    */
   FEATURES_KAFKA_PARTITIONS_CONCURRENTLY: env.int(6, { min: 1, max: 64 }),
+  /**
+   * Batches of one partition handed to the processor before the earliest is stored (KafkaBus batchesInFlight):
+   * the next fetch and its decoding overlap the storage round of the previous batches, and the batches that pile
+   * up meanwhile are stored together in the next round. Offsets are still committed in order, each only after its
+   * batch is stored. 1 = fetch, decode and store strictly one after another.
+   */
+  FEATURES_KAFKA_BATCHES_IN_FLIGHT: env.int(4, { min: 1, max: 64 }),
   FEATURES_MAX_ABS_QUANTITY: env.int(1_000_000, { min: 1 }),
   FEATURES_MIN_UNIT_PRICE: env.number(-100_000),
   FEATURES_MAX_UNIT_PRICE: env.number(100_000),

@@ -1,6 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { InvoiceLineEvent } from '@insiders/events';
-import { chTime, execBytes, loadMigrations, runMigrations } from '@insiders/storage';
+import { chTime, execBytes, insertBytes, loadMigrations, runMigrations } from '@insiders/storage';
 import {
   anonymousKeysInOrderSql,
   anonymousNumberingVersionSql,
@@ -18,16 +17,7 @@ import {
   type CustomerAggregate,
 } from '@insiders/features-core';
 import { FeatureChangeNotifier } from './changes/feature-changes.notifier';
-
-/** A batch of valid, not yet stored invoice lines with the ingest metadata invoice_lines keeps. */
-export interface LinesInsert {
-  topic: string;
-  partition: number;
-  /** When the consumer received the batch (ms since the epoch). */
-  ingestedAtMs: number;
-  batchSeq: string;
-  lines: readonly { offset: string; event: InvoiceLineEvent }[];
-}
+import { RAW_COLUMNS, tsvEscape } from './raw-rows.builder';
 
 export interface QuarantineRow {
   event_id: string;
@@ -61,36 +51,6 @@ const ONE_BLOCK = {
   input_format_parallel_parsing: 0,
 } as const;
 
-const RAW_COLUMNS =
-  'event_id, schema, invoice_no, stock_code, description, quantity, invoice_time, unit_price, customer_id, country, source, source_line, customer_key, topic, partition, offset, ingested_at, batch_seq';
-
-function tsvEscape(value: string): string {
-  return /[\\\t\n\r]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : value;
-}
-
-/** One TabSeparated invoice_lines row (RAW_COLUMNS order, newline-terminated) per line of the batch. */
-export function rawLineRows(batch: LinesInsert): string[] {
-  if (!/^\d+$/.test(batch.batchSeq)) throw new Error(`invalid batch_seq ${batch.batchSeq}`);
-  const tail = `\t${tsvEscape(batch.topic)}\t${Math.trunc(batch.partition)}\t`;
-  const meta = `\t${chTime(batch.ingestedAtMs)}\t${batch.batchSeq}\n`;
-  let lastTime = '';
-  let lastTimeText = '';
-  const rows = new Array<string>(batch.lines.length);
-  for (let i = 0; i < rows.length; i++) {
-    const { offset, event: e } = batch.lines[i];
-    if (e.invoiceTime !== lastTime) {
-      lastTime = e.invoiceTime;
-      lastTimeText = e.invoiceTime.slice(0, 23).replace('T', ' ');
-    }
-    rows[i] =
-      `${tsvEscape(e.eventId)}\t${tsvEscape(e.schema)}\t${tsvEscape(e.invoiceNo)}\t${tsvEscape(e.stockCode)}\t` +
-      `${e.description === null ? '\\N' : tsvEscape(e.description)}\t${e.quantity}\t${lastTimeText}\t${e.unitPrice}\t` +
-      `${e.customerId === null ? '\\N' : tsvEscape(e.customerId)}\t${tsvEscape(e.country)}\t${e.source === undefined ? '' : tsvEscape(e.source)}\t` +
-      `${e.sourceLine ?? 0}\t${tsvEscape(e.customerId ?? `invoice:${e.invoiceNo}`)}${tail}${Number(offset)}${meta}`;
-  }
-  return rows;
-}
-
 /**
  * Owns every statement of the features service: raw lines, quarantine, per-customer-day states, the activity
  * (first seen / last changed) table and feature reads.
@@ -123,18 +83,12 @@ export class FeaturesRepository {
   }
 
   /**
-   * Inserts the lines in one INSERT (one block, one part: stored all together or not at all), as TabSeparated text
-   * built straight from the event fields (`rawLineRows`): cheaper to build than JSON and cheaper for ClickHouse to
-   * parse. Inline data is the cheapest path on chDB and a plain POST on a server. `rows` lets a caller build the
-   * text ahead (outside its critical section); they must be `parts.flatMap(rawLineRows)` or a subset matching
-   * the parts' `lines`. The parts (one per consumed partition batch) share one batch_seq.
+   * Inserts a round's rows in one INSERT (one block, one part: stored all together or not at all). The rows are
+   * TabSeparated bytes in RAW_COLUMNS order, written by RawRowsBuilder straight from the messages and handed to
+   * the engine without becoming a JavaScript string (`insertBytes`).
    */
-  async insertLines(parts: readonly LinesInsert[], rows: readonly string[] = parts.flatMap(rawLineRows)): Promise<void> {
-    if (rows.length === 0) return;
-    await this.client.command({
-      query: `INSERT INTO invoice_lines (${RAW_COLUMNS}) FORMAT TabSeparated\n${rows.join('')}`,
-      clickhouse_settings: ONE_BLOCK,
-    });
+  async insertLines(payload: Buffer): Promise<void> {
+    await insertBytes(this.client, { table: 'invoice_lines', columns: RAW_COLUMNS, format: 'TabSeparated', bytes: payload, settings: ONE_BLOCK });
   }
 
   async insertQuarantine(rows: readonly QuarantineRow[]): Promise<void> {

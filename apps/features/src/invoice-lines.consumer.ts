@@ -32,8 +32,15 @@ export class InvoiceLinesConsumer implements OnApplicationBootstrap, OnApplicati
     if (!this.config.FEATURES_CONSUME) return;
     const topic = topicsFor(this.config.TOPIC_PREFIX).invoiceLines;
     await this.bus.ensureTopics([{ topic }]);
-    // Several partitions at a time: batches that arrive together are stored in one round (see the processor).
-    const subscribe = { topic, groupId: this.config.FEATURES_GROUP_ID, fromBeginning: true, partitionsConcurrently: this.config.FEATURES_KAFKA_PARTITIONS_CONCURRENTLY };
+    // Several partitions and several batches per partition at a time: the next fetch decodes while a round is
+    // stored, and batches that arrive together are stored in one round (see the processor).
+    const subscribe = {
+      topic,
+      groupId: this.config.FEATURES_GROUP_ID,
+      fromBeginning: true,
+      partitionsConcurrently: this.config.FEATURES_KAFKA_PARTITIONS_CONCURRENTLY,
+      batchesInFlight: this.config.FEATURES_KAFKA_BATCHES_IN_FLIGHT,
+    };
     this.subscription = await this.bus.subscribe(subscribe, async (batch) => {
       await this.processor.process(batch);
     });

@@ -4,7 +4,8 @@ import { DEFAULT_QUARANTINE_BOUNDS, policyPreset } from '@insiders/features-core
 import type { ConsumedBatch } from '@insiders/messaging';
 import { MetricsRegistry } from '@insiders/observability';
 import { expectEventually } from '@insiders/testing';
-import type { FeaturesRepository, FirstSeenRow, LinesInsert, QuarantineRow } from './features.repository';
+import type { FeaturesRepository, FirstSeenRow, QuarantineRow } from './features.repository';
+import { RAW_COLUMNS } from './raw-rows.builder';
 import { InvoiceLinesProcessor } from './invoice-lines.processor';
 
 Logger.overrideLogger(false);
@@ -36,11 +37,12 @@ function batch(values: (InvoiceLineEvent | string)[], partition = 0): ConsumedBa
   };
 }
 
-/** What one insertLines call stored: the parts' lines under their shared batch_seq. */
+/** What one insertLines call stored (read back from its TabSeparated rows). */
 interface Inserted {
   batchSeq: string;
+  /** Partitions of the rows, in row order, each once. */
   partitions: number[];
-  lines: LinesInsert['lines'];
+  ids: string[];
 }
 
 class FakeRepository {
@@ -57,14 +59,18 @@ class FakeRepository {
     this.calls.push('exists');
     return new Set(ids.filter((id) => this.stored.has(id)));
   }
-  async insertLines(parts: LinesInsert[], rows: string[]) {
+  async insertLines(payload: Buffer) {
     this.calls.push('insert');
     await this.gate;
-    const lines = parts.flatMap((p) => p.lines);
-    expect(rows).toHaveLength(lines.length);
-    expect(new Set(parts.map((p) => p.batchSeq)).size).toBe(1);
-    this.inserted.push({ batchSeq: parts[0]!.batchSeq, partitions: parts.map((p) => p.partition), lines });
-    for (const l of lines) this.stored.add(l.event.eventId);
+    const rows = payload.toString('utf8').split('\n');
+    expect(rows.pop()).toBe(''); // newline-terminated
+    const columns = rows.map((r) => r.split('\t'));
+    columns.forEach((c) => expect(c).toHaveLength(RAW_COLUMNS.length));
+    const column = (name: (typeof RAW_COLUMNS)[number]) => columns.map((c) => c[RAW_COLUMNS.indexOf(name)]!);
+    const seqs = new Set(column('batch_seq'));
+    expect(seqs.size).toBe(1);
+    this.inserted.push({ batchSeq: [...seqs][0]!, partitions: [...new Set(column('partition').map(Number))], ids: column('event_id') });
+    for (const id of column('event_id')) this.stored.add(id);
   }
   async insertQuarantine(rows: QuarantineRow[]) {
     this.calls.push('quarantine');
@@ -109,10 +115,30 @@ describe('InvoiceLinesProcessor', () => {
     expect(text).toContain('features_consumer_lag_messages{topic="t",partition="0",service="test"} 5');
   });
 
+  it('records the earliest line of each customer key, also when a later line of the same key is earlier', async () => {
+    const { repo, processor } = setup();
+    await processor.process(
+      batch([
+        event(5, { invoiceTime: '2017-01-03T00:00:00.000Z' }),
+        event(6, { invoiceTime: '2017-01-03T00:00:00.000Z' }),
+        event(2, { invoiceTime: '2017-01-01T00:00:00.000Z' }),
+        event(7, { customerId: '9' }),
+        event(8, { customerId: null, invoiceNo: '9', invoiceTime: '2017-01-02T00:00:00.000Z' }),
+        event(9, { customerId: null, invoiceNo: '9', invoiceTime: '2017-01-02T00:00:00.000Z' }),
+      ]),
+    );
+    const firstSeen = Object.fromEntries(repo.firstSeen.map((r) => [r.customer_key, [r.anonymous, ...r.first_seen]]));
+    expect(firstSeen).toEqual({
+      '17850': [0, '2017-01-01 00:00:00.000', 2],
+      '9': [0, '2017-01-03 00:00:00.000', 7],
+      'invoice:9': [1, '2017-01-02 00:00:00.000', 8],
+    });
+  });
+
   it('drops in-batch and already stored duplicates and inserts nothing for an all-duplicate batch', async () => {
     const { repo, processor } = setup();
     await processor.process(batch([event(1), event(1), event(2)]));
-    expect(repo.inserted[0].lines.map((l) => l.event.eventId)).toEqual(['f.csv:1', 'f.csv:2']);
+    expect(repo.inserted[0].ids).toEqual(['f.csv:1', 'f.csv:2']);
     const again = await processor.process(batch([event(2), event(1)]));
     expect(again).toEqual({ received: 2, inserted: 0, duplicates: 2, quarantined: 0 });
     expect(repo.inserted).toHaveLength(1);
@@ -141,7 +167,7 @@ describe('InvoiceLinesProcessor', () => {
     expect(repo.calls).toEqual(['exists', 'quarantine', 'firstSeen', 'insert', 'apply:seed-ian', 'apply:strict', 'applied', 'changed']);
     expect(repo.inserted).toHaveLength(1);
     expect(repo.inserted[0]!.partitions).toEqual([0, 1]);
-    expect(repo.inserted[0]!.lines.map((l) => l.event.eventId)).toEqual(['f.csv:1', 'f.csv:2', 'f.csv:3']);
+    expect(repo.inserted[0]!.ids).toEqual(['f.csv:1', 'f.csv:2', 'f.csv:3']);
   });
 
   it('stores a batch that arrives while a round is written in the next round, after that round is complete', async () => {
@@ -161,7 +187,7 @@ describe('InvoiceLinesProcessor', () => {
     expect(secondDone).toBe(true);
     const firstChanged = repo.calls.indexOf('changed');
     expect(repo.calls.slice(firstChanged + 1)).toEqual(['exists', 'quarantine', 'firstSeen', 'insert', 'apply:seed-ian', 'apply:strict', 'applied', 'changed']);
-    expect(repo.inserted.map((i) => i.lines.map((l) => l.event.eventId))).toEqual([['f.csv:1', 'f.csv:2'], ['f.csv:3']]);
+    expect(repo.inserted.map((i) => i.ids)).toEqual([['f.csv:1', 'f.csv:2'], ['f.csv:3']]);
   });
 
   it('fails every batch of a failed round (each is delivered again) and keeps storing after it', async () => {

@@ -1,23 +1,27 @@
 import { Logger } from '@nestjs/common';
-import { decodeInvoiceLine, invoiceLineKey, type InvoiceLineEvent } from '@insiders/events';
-import { quarantineReason, type CleaningPolicy, type QuarantineBounds } from '@insiders/features-core';
+import { decodeInvoiceLine, InvoiceLineScan, scanInvoiceLine, type InvoiceLineEvent } from '@insiders/events';
+import { isWithinBounds, quarantineReason, type CleaningPolicy, type QuarantineBounds } from '@insiders/features-core';
 import type { ConsumedBatch } from '@insiders/messaging';
 import type { MetricsRegistry } from '@insiders/observability';
 import { chTime } from '@insiders/storage';
-import { rawLineRows, type FeaturesRepository, type FirstSeenRow, type LinesInsert, type QuarantineRow } from './features.repository';
+import type { FeaturesRepository, FirstSeenRow, QuarantineRow } from './features.repository';
+import { RawRowsBuilder, roundPayload, type RawRows } from './raw-rows.builder';
 
 interface PreparedBatch {
   batch: ConsumedBatch;
   started: number;
   quarantine: QuarantineRow[];
   firstSeen: Map<string, FirstSeen>;
-  /** Every decoded, in-batch-unique line, in offset order (duplicates of stored events are dropped when storing). */
-  lines: { offset: string; event: InvoiceLineEvent }[];
+  /** Event ids of the decoded, in-batch-unique lines, in offset order; row i of `rows` is line i. */
+  ids: string[];
+  /** The same ids as a set. */
+  seen: Set<string>;
+  rows: RawRows;
 }
 
 interface FirstSeen {
   anonymous: 0 | 1;
-  time: string;
+  timeMs: number;
   line: number;
 }
 
@@ -28,7 +32,14 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
-const earlier = (a: FirstSeen, b: FirstSeen) => a.time < b.time || (a.time === b.time && a.line < b.line);
+/** a[aStart, aEnd) and b[bStart, bEnd) hold the same bytes. */
+function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
+}
+
+const earlier = (a: FirstSeen, b: FirstSeen) => a.timeMs < b.timeMs || (a.timeMs === b.timeMs && a.line < b.line);
 
 export interface BatchOutcome {
   received: number;
@@ -62,6 +73,10 @@ export class InvoiceLinesProcessor {
   private waiting: Waiting[] = [];
   private storing = false;
   private scheduled = false;
+  /** Reused by every scan (the scanner allocates nothing per message). */
+  private readonly scan = new InvoiceLineScan();
+  /** Storage rounds since start and the lines they inserted (benchmarks, debugging). */
+  readonly rounds = { count: 0, lines: 0 };
   /** Cumulative wall-clock ms per step since start (benchmarks, debugging). */
   readonly stepMs: Record<'decode' | 'exists' | 'activity' | 'insert' | 'states', number> = { decode: 0, exists: 0, activity: 0, insert: 0, states: 0 };
 
@@ -71,6 +86,11 @@ export class InvoiceLinesProcessor {
     private readonly bounds: QuarantineBounds,
     registry: MetricsRegistry,
     private readonly clock: () => number = Date.now,
+    /**
+     * A round takes waiting batches until it holds this many lines. Larger rounds cost less per line, but a huge
+     * round after a pause (every batch fetched meanwhile) keeps the next batches waiting longer than it saves.
+     */
+    private readonly maxRoundLines = Number(process.env.FEATURES_MAX_ROUND_LINES ?? 100_000),
   ) {
     this.metrics = {
       lag: registry.gauge('features_consumer_lag_messages', 'Messages behind the end of the partition after the last batch', ['topic', 'partition']),
@@ -105,7 +125,13 @@ export class InvoiceLinesProcessor {
     setImmediate(() => {
       this.scheduled = false;
       if (this.storing || this.waiting.length === 0) return;
-      const round = this.waiting.splice(0);
+      // the waiting batches in arrival order, up to maxRoundLines lines (at least one batch)
+      let take = 0;
+      for (let lines = 0; take < this.waiting.length; take++) {
+        lines += this.waiting[take]!.prepared.ids.length;
+        if (take > 0 && lines > this.maxRoundLines) break;
+      }
+      const round = this.waiting.splice(0, take);
       this.storing = true;
       void this.storeRound(round.map((w) => w.prepared))
         .then(
@@ -119,36 +145,73 @@ export class InvoiceLinesProcessor {
     });
   }
 
-  /** Decode, quarantine, in-batch dedupe and first appearances: JavaScript only, no storage. */
+  /**
+   * Decode, quarantine, in-batch dedupe, first appearances and the raw rows: JavaScript only, no storage. Messages
+   * in the canonical encoding (nearly all) are scanned in place and their rows copied from the message bytes; the
+   * others are decoded and validated in full (which also names what is wrong with an invalid one).
+   */
   private prepare(batch: ConsumedBatch): PreparedBatch {
     const started = this.clock();
     const ingestedAt = chTime(started);
     const quarantine: QuarantineRow[] = [];
-    const byId = new Map<string, { offset: string; event: InvoiceLineEvent }>();
+    const ids: string[] = [];
+    const seen = new Set<string>();
+    const firstSeen = new Map<string, FirstSeen>();
+    const note = (key: string, anonymous: 0 | 1, timeMs: number, line: number) => {
+      const known = firstSeen.get(key);
+      if (!known) firstSeen.set(key, { anonymous, timeMs, line });
+      else if (timeMs < known.timeMs || (timeMs === known.timeMs && line < known.line)) {
+        known.timeMs = timeMs;
+        known.line = line;
+      }
+    };
+    let bytes = 0;
+    for (const m of batch.messages) bytes += m.value.length;
+    const rows = new RawRowsBuilder(batch.topic, batch.partition, started, Math.ceil(bytes * 1.6) + 64 * batch.messages.length);
+    const scan = this.scan;
+    let previous: { value: Buffer; start: number; end: number; anonymous: 0 | 1; timeMs: number; line: number } | undefined;
     for (const m of batch.messages) {
+      const value = m.value;
+      if (scanInvoiceLine(value, scan) && isWithinBounds(scan.quantity, scan.unitPrice, scan.timeMs, this.bounds, started)) {
+        const eventId = value.toString('latin1', scan.eventIdStart, scan.eventIdEnd);
+        if (seen.has(eventId)) continue;
+        seen.add(eventId);
+        ids.push(eventId);
+        // the customer key: consecutive lines mostly share it (an invoice's lines) and come in time order, so a
+        // line with the previous line's key that is not earlier cannot change its first appearance
+        const anonymous = scan.customerIdStart < 0 ? 1 : 0;
+        const keyStart = anonymous ? scan.invoiceNoStart : scan.customerIdStart;
+        const keyEnd = anonymous ? scan.invoiceNoEnd : scan.customerIdEnd;
+        const prev = previous;
+        const sameKey = prev !== undefined && prev.anonymous === anonymous && sameBytes(prev.value, prev.start, prev.end, value, keyStart, keyEnd);
+        if (!sameKey || scan.timeMs < prev.timeMs || (scan.timeMs === prev.timeMs && scan.sourceLine < prev.line)) {
+          const id = value.toString('latin1', keyStart, keyEnd);
+          note(anonymous ? `invoice:${id}` : id, anonymous, scan.timeMs, scan.sourceLine);
+        }
+        previous = { value, start: keyStart, end: keyEnd, anonymous, timeMs: scan.timeMs, line: scan.sourceLine };
+        rows.addScanned(value, scan, m.offset);
+        continue;
+      }
       let event: InvoiceLineEvent;
       try {
-        event = decodeInvoiceLine(m.value);
+        event = decodeInvoiceLine(value);
       } catch (e) {
-        quarantine.push(this.quarantineRow(batch, m.offset, `${batch.topic}:${batch.partition}:${m.offset}`, `undecodable: ${(e as Error).message}`, m.value, ingestedAt));
+        quarantine.push(this.quarantineRow(batch, m.offset, `${batch.topic}:${batch.partition}:${m.offset}`, `undecodable: ${(e as Error).message}`, value, ingestedAt));
         continue;
       }
       const reason = quarantineReason(event, this.bounds, started);
       if (reason !== null) {
-        quarantine.push(this.quarantineRow(batch, m.offset, event.eventId, reason, m.value, ingestedAt));
+        quarantine.push(this.quarantineRow(batch, m.offset, event.eventId, reason, value, ingestedAt));
         continue;
       }
-      if (!byId.has(event.eventId)) byId.set(event.eventId, { offset: m.offset, event });
-    }
-    const firstSeen = new Map<string, FirstSeen>();
-    for (const { event } of byId.values()) {
-      const key = invoiceLineKey(event);
-      const candidate: FirstSeen = { anonymous: event.customerId === null ? 1 : 0, time: event.invoiceTime, line: event.sourceLine ?? 0 };
-      const seen = firstSeen.get(key);
-      if (!seen || earlier(candidate, seen)) firstSeen.set(key, candidate);
+      if (seen.has(event.eventId)) continue;
+      seen.add(event.eventId);
+      ids.push(event.eventId);
+      note(event.customerId ?? `invoice:${event.invoiceNo}`, event.customerId === null ? 1 : 0, Date.parse(event.invoiceTime), event.sourceLine ?? 0);
+      rows.addEvent(event, m.offset);
     }
     this.stepMs.decode += this.clock() - started;
-    return { batch, started, quarantine, firstSeen, lines: [...byId.values()] };
+    return { batch, started, quarantine, firstSeen, ids, seen, rows: rows.finish() };
   }
 
   /** One storage round: the batches' lines as one insert with one batch_seq, then states, then the feed. */
@@ -156,21 +219,21 @@ export class InvoiceLinesProcessor {
     let t = this.clock();
     const batchSeq = this.nextBatchSeq();
     // An event id in two batches of the round (published again under another key) is stored with the first.
-    const ids = new Set<string>();
-    const parts: LinesInsert[] = round.map((p) => ({
-      topic: p.batch.topic,
-      partition: p.batch.partition,
-      ingestedAtMs: p.started,
-      batchSeq,
-      lines: p.lines.filter((l) => {
-        if (ids.has(l.event.eventId)) return false;
-        ids.add(l.event.eventId);
-        return true;
-      }),
-    }));
-    const existingQuery = this.repository.existingEventIds([...ids]);
-    // ClickHouse looks the ids up off the JavaScript thread: build the insert text meanwhile
-    const rows = parts.map(rawLineRows);
+    // Each batch's ids are unique already: only later batches are checked against earlier ones.
+    const keep = round.map((p) => new Uint8Array(p.ids.length).fill(1));
+    let unique = round[0]!.ids;
+    if (round.length > 1) {
+      unique = [];
+      round.forEach((p, i) => {
+        const earlierBatches = round.slice(0, i);
+        p.ids.forEach((id, j) => {
+          if (earlierBatches.some((q) => q.seen.has(id))) keep[i]![j] = 0;
+          else unique.push(id);
+        });
+      });
+    }
+    const existingQuery = this.repository.existingEventIds(unique);
+    // ClickHouse looks the ids up off the JavaScript thread: merge the first appearances meanwhile
     const firstSeen = new Map<string, FirstSeen>();
     for (const p of round) {
       for (const [key, f] of p.firstSeen) {
@@ -179,20 +242,24 @@ export class InvoiceLinesProcessor {
       }
     }
     const firstSeenRows = [...firstSeen].map(
-      ([customer_key, f]): FirstSeenRow => ({ customer_key, anonymous: f.anonymous, first_seen: [f.time.slice(0, 23).replace('T', ' '), f.line] }),
+      ([customer_key, f]): FirstSeenRow => ({ customer_key, anonymous: f.anonymous, first_seen: [chTime(f.timeMs).slice(0, 23), f.line] }),
     );
     const existing = await existingQuery;
-    const fresh = existing.size === 0 ? parts : parts.map((part) => ({ ...part, lines: part.lines.filter((l) => !existing.has(l.event.eventId)) }));
-    const freshRows =
-      existing.size === 0 ? rows.flat() : parts.flatMap((part, i) => rows[i]!.filter((_, j) => !existing.has(part.lines[j]!.event.eventId)));
+    if (existing.size > 0) round.forEach((p, i) => p.ids.forEach((id, j) => existing.has(id) && (keep[i]![j] = 0)));
+    const { payload, rows } = roundPayload(
+      round.map((p, i) => ({ rows: p.rows, keep: keep[i]! })),
+      batchSeq,
+    );
     t = this.lap('exists', t);
     await this.repository.insertQuarantine(round.flatMap((p) => p.quarantine));
     await this.repository.recordFirstSeen(firstSeenRows);
     t = this.lap('activity', t);
-    if (freshRows.length > 0) {
-      await this.repository.insertLines(fresh, freshRows);
+    this.rounds.count++;
+    this.rounds.lines += rows;
+    if (rows > 0) {
+      await this.repository.insertLines(payload);
       t = this.lap('insert', t);
-      await this.applyBatch(batchSeq, freshRows.length);
+      await this.applyBatch(batchSeq, rows);
       t = this.lap('states', t);
     }
     await this.repository.markChanged([...firstSeen.keys()], this.clock());
@@ -200,7 +267,7 @@ export class InvoiceLinesProcessor {
 
     return round.map((p, i) => {
       const received = p.batch.messages.length;
-      const inserted = fresh[i]!.lines.length;
+      const inserted = keep[i]!.reduce((n, k) => n + k, 0);
       const outcome: BatchOutcome = { received, inserted, duplicates: received - p.quarantine.length - inserted, quarantined: p.quarantine.length };
       this.record(p.batch, outcome, p.started);
       return outcome;
@@ -233,9 +300,12 @@ export class InvoiceLinesProcessor {
     return pending.length;
   }
 
-  /** Unique, increasing per process and across restarts: microseconds since the epoch, bumped on collision. */
+  /**
+   * Unique, increasing per process and across restarts: microseconds since the epoch, bumped on collision. Always
+   * BATCH_SEQ_DIGITS digits (the clock is clamped to 2001-09-09..2286-11-20), the width of the rows' placeholder.
+   */
   private nextBatchSeq(): string {
-    const candidate = BigInt(this.clock()) * 1000n;
+    const candidate = BigInt(Math.min(Math.max(this.clock(), 1e12), 1e13 - 1)) * 1000n;
     this.lastSeq = candidate > this.lastSeq ? candidate : this.lastSeq + 1n;
     return this.lastSeq.toString();
   }

@@ -1,6 +1,7 @@
 export * from './invoice-line.event';
 export * from './invoice-line.validator';
 export * from './invoice-line.codec';
+export * from './invoice-line.scanner';
 export * from './invoice-time';
 export * from './dead-letter.record';
 export * from './csv/csv-line.splitter';

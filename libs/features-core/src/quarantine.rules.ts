@@ -31,6 +31,20 @@ export interface QuarantineCandidate {
 let lastTimeText = '';
 let lastTimeMs = Number.NaN;
 
+/**
+ * Whether a line is within every bound — exactly when `quarantineReason` returns null. The consumer's fast path
+ * checks numbers it already has (no event object); it asks `quarantineReason` for the words only when this fails.
+ */
+export function isWithinBounds(quantity: number, unitPrice: number, timeMs: number, bounds: QuarantineBounds, nowMs: number): boolean {
+  return (
+    Math.abs(quantity) <= bounds.maxAbsQuantity &&
+    unitPrice <= bounds.maxUnitPrice &&
+    unitPrice >= bounds.minUnitPrice &&
+    timeMs <= nowMs + bounds.maxFutureMs &&
+    timeMs >= bounds.minEventTimeMs
+  );
+}
+
 /** Why a line is absurd, or null when it is fine. Pure: `nowMs` is the consumer's clock. */
 export function quarantineReason(e: QuarantineCandidate, bounds: QuarantineBounds, nowMs: number): string | null {
   if (Math.abs(e.quantity) > bounds.maxAbsQuantity) return `quantity ${e.quantity} beyond ±${bounds.maxAbsQuantity}`;

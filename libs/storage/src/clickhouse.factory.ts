@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { registerEmbedded } from './insert-bytes';
 
 export interface ClickHouseOptions {
   /** A ClickHouse server (http://host:8123). Unset => embedded chDB. */
@@ -35,11 +36,10 @@ export function createClickHouse(options: ClickHouseOptions): ClickHouseClient {
   const { createChdbConnection } = require('chdb/connection') as typeof import('chdb/connection');
   const path = options.chdbPath === ':memory:' ? ':memory:' : resolve(options.chdbPath);
   if (path !== ':memory:') mkdirSync(path, { recursive: true });
-  return createClient({
-    connection: createChdbConnection({ path }),
-    database: options.database,
-    clickhouse_settings,
-  } as Parameters<typeof createClient>[0]);
+  const connection = createChdbConnection({ path });
+  const client = createClient({ connection, database: options.database, clickhouse_settings } as Parameters<typeof createClient>[0]);
+  registerEmbedded(client, connection);
+  return client;
 }
 
 /**

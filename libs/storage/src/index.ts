@@ -4,3 +4,4 @@ export * from './storage.module';
 export * from './clusterer.rows';
 export * from './exec-bytes';
 export * from './clickhouse-time';
+export * from './insert-bytes';

@@ -1,0 +1,196 @@
+import type { InvoiceLineEvent, InvoiceLineScan } from '@insiders/events';
+import { chTime } from '@insiders/storage';
+
+/**
+ * The invoice_lines columns in the order the consumer's TabSeparated rows carry them. `batch_seq` is last: it is
+ * known only when a storage round starts, so a prepared row ends with the tab before it (see `RawRows`).
+ */
+export const RAW_COLUMNS = [
+  'event_id',
+  'schema',
+  'invoice_no',
+  'stock_code',
+  'description',
+  'quantity',
+  'invoice_time',
+  'unit_price',
+  'customer_id',
+  'country',
+  'source',
+  'source_line',
+  'customer_key',
+  'topic',
+  'partition',
+  'offset',
+  'ingested_at',
+  'batch_seq',
+] as const;
+
+/**
+ * One consumed batch's rows as TabSeparated bytes: row i is `bytes[ends[i - 1] (0 for the first) .. ends[i])`,
+ * newline-terminated, its batch_seq a placeholder of BATCH_SEQ_DIGITS zeros that `roundPayload` overwrites in place.
+ */
+export interface RawRows {
+  bytes: Buffer;
+  ends: Int32Array;
+}
+
+/**
+ * Digits of every batch_seq (microseconds since the epoch: 16 digits from 2001 to 2286). Rows carry a placeholder of
+ * this width that the round overwrites in place; ClickHouse rejects zero-padded integers, so the width is exact.
+ */
+export const BATCH_SEQ_DIGITS = 16;
+const SEQ_DIGITS = BATCH_SEQ_DIGITS;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+const ZERO = 0x30;
+const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const NUL = ascii('\\N');
+const INVOICE_KEY = ascii('invoice:');
+const SCHEMA = ascii('\tinvoice-line/v1\t');
+
+/** TabSeparated escaping of one value. */
+export function tsvEscape(value: string): string {
+  return /[\\\t\n\r]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : value;
+}
+
+/**
+ * Writes a batch's invoice_lines rows straight into one growing buffer: from scanned message bytes (the canonical
+ * encoding: fields are copied, nothing is decoded into strings) or from a decoded event (the general path). Both
+ * give the same bytes for the same event (checked over the seed data set in the spec). Strings of the canonical
+ * encoding are printable ASCII without backslashes, so they need no TabSeparated escaping.
+ */
+export class RawRowsBuilder {
+  private bytes: Buffer;
+  private pos = 0;
+  private readonly ends: number[] = [];
+  /** `\t<topic>\t<partition>\t` and `\t<ingested_at>\t`: the same for every row of the batch. */
+  private readonly afterKey: Uint8Array;
+  private readonly afterOffset: Uint8Array;
+
+  constructor(topic: string, partition: number, ingestedAtMs: number, expectedBytes = 64 * 1024) {
+    this.bytes = Buffer.allocUnsafe(Math.max(1024, expectedBytes));
+    this.afterKey = new Uint8Array(Buffer.from(`\t${tsvEscape(topic)}\t${Math.trunc(partition)}\t`));
+    this.afterOffset = new Uint8Array(Buffer.from(`\t${chTime(ingestedAtMs)}\t`));
+  }
+
+  get rows(): number {
+    return this.ends.length;
+  }
+
+  /** A row from a message `scanInvoiceLine` accepted (`scan` describes `message`). */
+  addScanned(message: Uint8Array, s: InvoiceLineScan, offset: string): void {
+    this.reserve(2 * message.length + this.afterKey.length + this.afterOffset.length + offset.length + SEQ_DIGITS + 64);
+    // locals and one copy function: this runs for every message (see bench/features)
+    const b = this.bytes;
+    let p = copy(message, s.eventIdStart, s.eventIdEnd, b, this.pos);
+    p = copy(SCHEMA, 0, SCHEMA.length, b, p);
+    p = copy(message, s.invoiceNoStart, s.invoiceNoEnd, b, p);
+    b[p++] = TAB;
+    p = copy(message, s.stockCodeStart, s.stockCodeEnd, b, p);
+    b[p++] = TAB;
+    p = s.descriptionStart < 0 ? copy(NUL, 0, 2, b, p) : copy(message, s.descriptionStart, s.descriptionEnd, b, p);
+    b[p++] = TAB;
+    p = copy(message, s.quantityStart, s.quantityEnd, b, p);
+    b[p++] = TAB;
+    p = copy(message, s.timeStart, s.timeStart + 23, b, p);
+    b[p - 13] = SPACE; // the ISO "T" → ClickHouse's "YYYY-MM-DD HH:MM:SS.mmm"
+    b[p++] = TAB;
+    p = copy(message, s.unitPriceStart, s.unitPriceEnd, b, p);
+    b[p++] = TAB;
+    p = s.customerIdStart < 0 ? copy(NUL, 0, 2, b, p) : copy(message, s.customerIdStart, s.customerIdEnd, b, p);
+    b[p++] = TAB;
+    p = copy(message, s.countryStart, s.countryEnd, b, p);
+    b[p++] = TAB;
+    if (s.sourceStart >= 0) p = copy(message, s.sourceStart, s.sourceEnd, b, p);
+    b[p++] = TAB;
+    if (s.sourceLineStart >= 0) p = copy(message, s.sourceLineStart, s.sourceLineEnd, b, p);
+    else b[p++] = ZERO;
+    b[p++] = TAB;
+    if (s.customerIdStart >= 0) p = copy(message, s.customerIdStart, s.customerIdEnd, b, p);
+    else p = copy(message, s.invoiceNoStart, s.invoiceNoEnd, b, copy(INVOICE_KEY, 0, INVOICE_KEY.length, b, p));
+    this.pos = p;
+    this.endRow(offset);
+  }
+
+  /** A row from a decoded event (messages outside the canonical encoding). */
+  addEvent(e: InvoiceLineEvent, offset: string): void {
+    const fields = [
+      tsvEscape(e.eventId),
+      tsvEscape(e.schema),
+      tsvEscape(e.invoiceNo),
+      tsvEscape(e.stockCode),
+      e.description === null ? '\\N' : tsvEscape(e.description),
+      String(e.quantity),
+      e.invoiceTime.slice(0, 23).replace('T', ' '),
+      String(e.unitPrice),
+      e.customerId === null ? '\\N' : tsvEscape(e.customerId),
+      tsvEscape(e.country),
+      e.source === undefined ? '' : tsvEscape(e.source),
+      String(e.sourceLine ?? 0),
+      tsvEscape(e.customerId ?? `invoice:${e.invoiceNo}`),
+    ].join('\t');
+    this.reserve(3 * fields.length + this.afterKey.length + this.afterOffset.length + offset.length + SEQ_DIGITS + 16);
+    this.pos += this.bytes.write(fields, this.pos, 'utf8');
+    this.endRow(offset);
+  }
+
+  finish(): RawRows {
+    return { bytes: this.bytes.subarray(0, this.pos), ends: Int32Array.from(this.ends) };
+  }
+
+  /** `<customer_key>` was written: `\t<topic>\t<partition>\t<offset>\t<ingested_at>\t<batch_seq placeholder>\n`. */
+  private endRow(offset: string): void {
+    const b = this.bytes;
+    let p = copy(this.afterKey, 0, this.afterKey.length, b, this.pos);
+    for (let i = 0; i < offset.length; i++) b[p++] = offset.charCodeAt(i);
+    p = copy(this.afterOffset, 0, this.afterOffset.length, b, p);
+    b.fill(ZERO, p, p + SEQ_DIGITS);
+    b[p + SEQ_DIGITS] = NEWLINE;
+    this.pos = p + SEQ_DIGITS + 1;
+    this.ends.push(this.pos);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.pos + bytes <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.pos + bytes));
+    this.bytes.copy(grown, 0, 0, this.pos);
+    this.bytes = grown;
+  }
+}
+
+/** Copies from[start, end) to `to` at `at` (short ranges: a loop beats Buffer#copy's per-call cost); the end. */
+function copy(from: Uint8Array, start: number, end: number, to: Uint8Array, at: number): number {
+  for (let i = start; i < end; i++) to[at++] = from[i];
+  return at;
+}
+
+/**
+ * The TabSeparated payload of one storage round: the kept rows of every part (`keep[i]` = 1), each with the round's
+ * batch_seq written into its placeholder. Runs of kept rows are copied at once (a part whose rows are all kept, the
+ * usual case, is used as is).
+ */
+export function roundPayload(parts: readonly { rows: RawRows; keep: Uint8Array }[], batchSeq: string): { payload: Buffer; rows: number } {
+  if (!/^[1-9]\d*$/.test(batchSeq) || batchSeq.length !== SEQ_DIGITS) throw new Error(`invalid batch_seq ${batchSeq} (${SEQ_DIGITS} digits expected)`);
+  const digits = Buffer.from(batchSeq, 'latin1');
+  const pieces: Buffer[] = [];
+  let rows = 0;
+  for (const { rows: r, keep } of parts) {
+    const { bytes, ends } = r;
+    let runStart = -1; // byte offset where the current run of kept rows starts
+    for (let i = 0; i < ends.length; i++) {
+      const start = i === 0 ? 0 : ends[i - 1];
+      if (keep[i] === 0) {
+        if (runStart >= 0) pieces.push(bytes.subarray(runStart, start));
+        runStart = -1;
+        continue;
+      }
+      copy(digits, 0, SEQ_DIGITS, bytes, ends[i] - 1 - SEQ_DIGITS);
+      if (runStart < 0) runStart = start;
+      rows++;
+    }
+    if (runStart >= 0) pieces.push(bytes.subarray(runStart, ends.length === 0 ? 0 : ends[ends.length - 1]));
+  }
+  return { payload: pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces), rows };
+}
