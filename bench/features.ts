@@ -70,10 +70,17 @@ async function consumeAll(
   await repository.migrate(database);
   const seedIan = policyPreset('seed-ian');
   const service = new FeaturesService(repository, seedIan, []);
-  const processor = new InvoiceLinesProcessor(repository, service.maintainedPolicies, DEFAULT_QUARANTINE_BOUNDS, new MetricsRegistry({ service: 'bench', defaultMetrics: false }));
-  await service.ensureStates();
-  // the features app's consumer settings (FEATURES_KAFKA_* variables, defaults of features.config.ts)
+    // the features app's consumer settings (FEATURES_* variables, defaults of features.config.ts)
   const config = loadFeaturesConfig();
+  const processor = new InvoiceLinesProcessor(
+    repository,
+    service.maintainedPolicies,
+    DEFAULT_QUARANTINE_BOUNDS,
+    new MetricsRegistry({ service: 'bench', defaultMetrics: false }),
+    Date.now,
+    config.FEATURES_MAX_ROUND_LINES,
+  );
+  await service.ensureStates();
   const bus = new KafkaBus({
     brokers,
     clientId: 'bench-features',

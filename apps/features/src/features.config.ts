@@ -30,6 +30,11 @@ export const featuresConfigSchema = z.object({
    * batch is stored. 1 = fetch, decode and store strictly one after another.
    */
   FEATURES_KAFKA_BATCHES_IN_FLIGHT: env.int(4, { min: 1, max: 64 }),
+  /**
+   * Most lines one storage round takes from the batches waiting for it (at least one batch). Larger rounds cost
+   * ClickHouse less per line; a huge one (everything fetched during a pause) delays the batches behind it.
+   */
+  FEATURES_MAX_ROUND_LINES: env.int(100_000, { min: 1 }),
   FEATURES_MAX_ABS_QUANTITY: env.int(1_000_000, { min: 1 }),
   FEATURES_MIN_UNIT_PRICE: env.number(-100_000),
   FEATURES_MAX_UNIT_PRICE: env.number(100_000),

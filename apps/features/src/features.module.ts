@@ -53,7 +53,14 @@ export class FeaturesModule {
           provide: FEATURES_PROCESSOR,
           inject: [FEATURES_REPOSITORY, FEATURES_SERVICE, { token: METRICS, optional: true }],
           useFactory: (repository: FeaturesRepository, service: FeaturesService, metrics?: MetricsRegistry) =>
-            new InvoiceLinesProcessor(repository, service.maintainedPolicies, quarantineBounds(config), metrics ?? new MetricsRegistry({ service: 'features', defaultMetrics: false })),
+            new InvoiceLinesProcessor(
+              repository,
+              service.maintainedPolicies,
+              quarantineBounds(config),
+              metrics ?? new MetricsRegistry({ service: 'features', defaultMetrics: false }),
+              Date.now,
+              config.FEATURES_MAX_ROUND_LINES,
+            ),
         },
         InvoiceLinesConsumer,
       ],

@@ -87,10 +87,10 @@ export class InvoiceLinesProcessor {
     registry: MetricsRegistry,
     private readonly clock: () => number = Date.now,
     /**
-     * A round takes waiting batches until it holds this many lines. Larger rounds cost less per line, but a huge
+     * A round takes waiting batches until it holds this many lines (FEATURES_MAX_ROUND_LINES). Larger rounds cost less per line, but a huge
      * round after a pause (every batch fetched meanwhile) keeps the next batches waiting longer than it saves.
      */
-    private readonly maxRoundLines = Number(process.env.FEATURES_MAX_ROUND_LINES ?? 100_000),
+    private readonly maxRoundLines = 100_000,
   ) {
     this.metrics = {
       lag: registry.gauge('features_consumer_lag_messages', 'Messages behind the end of the partition after the last batch', ['topic', 'partition']),

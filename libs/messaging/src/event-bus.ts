@@ -59,7 +59,7 @@ export interface SubscribeOptions {
 export type BatchHandler = (batch: ConsumedBatch) => Promise<void>;
 
 export interface Subscription {
-  /** Stops consuming; the in-flight batch finishes first. */
+  /** Stops consuming; running handlers finish and the commits they made due are sent first. */
   stop(): Promise<void>;
 }
 
