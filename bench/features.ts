@@ -20,7 +20,7 @@ import { median } from '@insiders/stats';
  * bench/features: the features service on the whole seed data set (541,909 lines).
  *   kafka    events/s from Kafka to queryable features: the file is published to a fresh topic first, then a
  *            consumer (KafkaBus + InvoiceLinesProcessor, seed-ian states) reads it all; the clock stops when every
- *            offset is committed and readFeatures() answers.
+ *            line is stored (the last handler resolved; its offset commit follows) and readFeatures() answers.
  *   e2e      end-to-end time for the whole file: publish and consume at the same time, CSV events in memory →
  *            Kafka → chDB → features readable.
  *   read     time to read all customers' feature vectors (readFeatures) from the kafka stage's tables: seed-ian
