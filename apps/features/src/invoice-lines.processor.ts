@@ -169,7 +169,13 @@ export class InvoiceLinesProcessor {
     for (const m of batch.messages) bytes += m.value.length;
     const rows = new RawRowsBuilder(batch.topic, batch.partition, started, Math.ceil(bytes * 1.6) + 64 * batch.messages.length);
     const scan = this.scan;
-    let previous: { value: Buffer; start: number; end: number; anonymous: 0 | 1; timeMs: number; line: number } | undefined;
+    // the previous scanned line's key bytes and first-appearance candidate (locals: no object per message)
+    let prevValue: Buffer | undefined;
+    let prevStart = 0;
+    let prevEnd = 0;
+    let prevAnonymous = 0;
+    let prevTimeMs = 0;
+    let prevLine = 0;
     for (const m of batch.messages) {
       const value = m.value;
       if (scanInvoiceLine(value, scan) && isWithinBounds(scan.quantity, scan.unitPrice, scan.timeMs, this.bounds, started)) {
@@ -182,13 +188,17 @@ export class InvoiceLinesProcessor {
         const anonymous = scan.customerIdStart < 0 ? 1 : 0;
         const keyStart = anonymous ? scan.invoiceNoStart : scan.customerIdStart;
         const keyEnd = anonymous ? scan.invoiceNoEnd : scan.customerIdEnd;
-        const prev = previous;
-        const sameKey = prev !== undefined && prev.anonymous === anonymous && sameBytes(prev.value, prev.start, prev.end, value, keyStart, keyEnd);
-        if (!sameKey || scan.timeMs < prev.timeMs || (scan.timeMs === prev.timeMs && scan.sourceLine < prev.line)) {
+        const sameKey = prevValue !== undefined && prevAnonymous === anonymous && sameBytes(prevValue, prevStart, prevEnd, value, keyStart, keyEnd);
+        if (!sameKey || scan.timeMs < prevTimeMs || (scan.timeMs === prevTimeMs && scan.sourceLine < prevLine)) {
           const id = value.toString('latin1', keyStart, keyEnd);
           note(anonymous ? `invoice:${id}` : id, anonymous, scan.timeMs, scan.sourceLine);
         }
-        previous = { value, start: keyStart, end: keyEnd, anonymous, timeMs: scan.timeMs, line: scan.sourceLine };
+        prevValue = value;
+        prevStart = keyStart;
+        prevEnd = keyEnd;
+        prevAnonymous = anonymous;
+        prevTimeMs = scan.timeMs;
+        prevLine = scan.sourceLine;
         rows.addScanned(value, scan, m.offset);
         continue;
       }

@@ -45,10 +45,9 @@ const TAB = 0x09;
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
 const ZERO = 0x30;
-const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
-const NUL = ascii('\\N');
-const INVOICE_KEY = ascii('invoice:');
-const SCHEMA = ascii('\tinvoice-line/v1\t');
+const NUL = Buffer.from('\\N');
+const INVOICE_KEY = Buffer.from('invoice:');
+const SCHEMA = Buffer.from('\tinvoice-line/v1\t');
 
 /** TabSeparated escaping of one value. */
 export function tsvEscape(value: string): string {
@@ -71,12 +70,8 @@ export class RawRowsBuilder {
 
   constructor(topic: string, partition: number, ingestedAtMs: number, expectedBytes = 64 * 1024) {
     this.bytes = Buffer.allocUnsafe(Math.max(1024, expectedBytes));
-    this.afterKey = new Uint8Array(Buffer.from(`\t${tsvEscape(topic)}\t${Math.trunc(partition)}\t`));
-    this.afterOffset = new Uint8Array(Buffer.from(`\t${chTime(ingestedAtMs)}\t`));
-  }
-
-  get rows(): number {
-    return this.ends.length;
+    this.afterKey = Buffer.from(`\t${tsvEscape(topic)}\t${Math.trunc(partition)}\t`);
+    this.afterOffset = Buffer.from(`\t${chTime(ingestedAtMs)}\t`);
   }
 
   /** A row from a message `scanInvoiceLine` accepted (`scan` describes `message`). */
