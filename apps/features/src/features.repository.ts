@@ -84,11 +84,23 @@ export class FeaturesRepository {
 
   /**
    * Inserts a round's rows in one INSERT (one block, one part: stored all together or not at all). The rows are
-   * TabSeparated bytes in RAW_COLUMNS order, written by RawRowsBuilder straight from the messages and handed to
-   * the engine without becoming a JavaScript string (`insertBytes`).
+   * TabSeparated bytes in RAW_COLUMNS order, written by RawRowsBuilder straight from the messages and handed to the
+   * engine without becoming a JavaScript string (`insertBytes`); the round's batch_seq and ingestion time are added
+   * by the statement. No duplicate collapsing on insert: the round holds no event id twice and none already stored.
    */
-  async insertLines(payload: Buffer): Promise<void> {
-    await insertBytes(this.client, { table: 'invoice_lines', columns: RAW_COLUMNS, format: 'TabSeparated', bytes: payload, settings: ONE_BLOCK });
+  async insertLines(pieces: readonly Buffer[], batchSeq: string, ingestedAtMs: number): Promise<void> {
+    if (!/^[1-9]\d{0,19}$/.test(batchSeq)) throw new Error(`invalid batch_seq ${JSON.stringify(batchSeq)}`);
+    await insertBytes(this.client, {
+      table: 'invoice_lines',
+      columns: RAW_COLUMNS,
+      constants: [
+        ['ingested_at', `toDateTime64(${sqlString(chTime(ingestedAtMs))}, 3, 'UTC')`],
+        ['batch_seq', `toUInt64(${batchSeq})`],
+      ],
+      format: 'TabSeparated',
+      pieces,
+      settings: { ...ONE_BLOCK, optimize_on_insert: 0, max_threads: 1 },
+    });
   }
 
   async insertQuarantine(rows: readonly QuarantineRow[]): Promise<void> {

@@ -5,7 +5,7 @@ import type { ConsumedBatch } from '@insiders/messaging';
 import { MetricsRegistry } from '@insiders/observability';
 import { expectEventually } from '@insiders/testing';
 import type { FeaturesRepository, FirstSeenRow, QuarantineRow } from './features.repository';
-import { RAW_COLUMNS } from './raw-rows.builder';
+import { RAW_COLUMNS, type RawColumn } from './raw-rows.builder';
 import { InvoiceLinesProcessor } from './invoice-lines.processor';
 
 Logger.overrideLogger(false);
@@ -59,17 +59,16 @@ class FakeRepository {
     this.calls.push('exists');
     return new Set(ids.filter((id) => this.stored.has(id)));
   }
-  async insertLines(payload: Buffer) {
+  async insertLines(pieces: readonly Buffer[], batchSeq: string, ingestedAtMs: number) {
     this.calls.push('insert');
     await this.gate;
-    const rows = payload.toString('utf8').split('\n');
+    expect(ingestedAtMs).toBeGreaterThan(0);
+    const rows = Buffer.concat(pieces).toString('utf8').split('\n');
     expect(rows.pop()).toBe(''); // newline-terminated
     const columns = rows.map((r) => r.split('\t'));
     columns.forEach((c) => expect(c).toHaveLength(RAW_COLUMNS.length));
-    const column = (name: (typeof RAW_COLUMNS)[number]) => columns.map((c) => c[RAW_COLUMNS.indexOf(name)]!);
-    const seqs = new Set(column('batch_seq'));
-    expect(seqs.size).toBe(1);
-    this.inserted.push({ batchSeq: [...seqs][0]!, partitions: [...new Set(column('partition').map(Number))], ids: column('event_id') });
+    const column = (name: RawColumn) => columns.map((c) => c[RAW_COLUMNS.findIndex(([n]) => n === name)]!);
+    this.inserted.push({ batchSeq, partitions: [...new Set(column('partition').map(Number))], ids: column('event_id') });
     for (const id of column('event_id')) this.stored.add(id);
   }
   async insertQuarantine(rows: QuarantineRow[]) {

@@ -5,7 +5,7 @@ import type { ConsumedBatch } from '@insiders/messaging';
 import type { MetricsRegistry } from '@insiders/observability';
 import { chTime } from '@insiders/storage';
 import type { FeaturesRepository, FirstSeenRow, QuarantineRow } from './features.repository';
-import { RawRowsBuilder, roundPayload, type RawRows } from './raw-rows.builder';
+import { RawRowsBuilder, roundPieces, type RawRows } from './raw-rows.builder';
 
 interface PreparedBatch {
   batch: ConsumedBatch;
@@ -38,6 +38,14 @@ function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, b
   for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
   return true;
 }
+
+/**
+ * Messages decoded between two yields to the event loop: ~5-10 ms of work. A storage round is a chain of ClickHouse
+ * statements, each started when the previous one's completion reaches this (JavaScript) thread; decoding a
+ * 30,000-message batch in one go (~100 ms) would hold every completion behind it.
+ */
+const PREPARE_SLICE = 2_048;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const earlier = (a: FirstSeen, b: FirstSeen) => a.timeMs < b.timeMs || (a.timeMs === b.timeMs && a.line < b.line);
 
@@ -73,6 +81,8 @@ export class InvoiceLinesProcessor {
   private waiting: Waiting[] = [];
   private storing = false;
   private scheduled = false;
+  /** Batches are prepared one after the other, in the order they were handed over (the last one's promise). */
+  private preparing: Promise<unknown> = Promise.resolve();
   /** Reused by every scan (the scanner allocates nothing per message). */
   private readonly scan = new InvoiceLineScan();
   /** Storage rounds since start and the lines they inserted (benchmarks, debugging). */
@@ -111,9 +121,11 @@ export class InvoiceLinesProcessor {
    * store it.
    */
   async process(batch: ConsumedBatch): Promise<BatchOutcome> {
-    const prepared = this.prepare(batch);
+    const prepared = this.preparing.then(() => this.prepare(batch));
+    this.preparing = prepared.catch(() => undefined);
+    const ready = await prepared;
     return new Promise<BatchOutcome>((resolve, reject) => {
-      this.waiting.push({ prepared, resolve, reject });
+      this.waiting.push({ prepared: ready, resolve, reject });
       this.scheduleRound();
     });
   }
@@ -150,8 +162,10 @@ export class InvoiceLinesProcessor {
    * in the canonical encoding (nearly all) are scanned in place and their rows copied from the message bytes; the
    * others are decoded and validated in full (which also names what is wrong with an invalid one).
    */
-  private prepare(batch: ConsumedBatch): PreparedBatch {
+  private async prepare(batch: ConsumedBatch): Promise<PreparedBatch> {
     const started = this.clock();
+    let busySince = started;
+    let busy = 0;
     const ingestedAt = chTime(started);
     const quarantine: QuarantineRow[] = [];
     const ids: string[] = [];
@@ -167,7 +181,7 @@ export class InvoiceLinesProcessor {
     };
     let bytes = 0;
     for (const m of batch.messages) bytes += m.value.length;
-    const rows = new RawRowsBuilder(batch.topic, batch.partition, started, Math.ceil(bytes * 1.6) + 64 * batch.messages.length);
+    const rows = new RawRowsBuilder(batch.topic, batch.partition, Math.ceil(bytes * 1.3) + 48 * batch.messages.length);
     const scan = this.scan;
     // the previous scanned line's key bytes and first-appearance candidate (locals: no object per message)
     let prevValue: Buffer | undefined;
@@ -176,7 +190,14 @@ export class InvoiceLinesProcessor {
     let prevAnonymous = 0;
     let prevTimeMs = 0;
     let prevLine = 0;
-    for (const m of batch.messages) {
+    const messages = batch.messages;
+    for (let i = 0; i < messages.length; i++) {
+      if (i % PREPARE_SLICE === PREPARE_SLICE - 1) {
+        busy += this.clock() - busySince;
+        await yieldToEventLoop();
+        busySince = this.clock();
+      }
+      const m = messages[i]!;
       const value = m.value;
       if (scanInvoiceLine(value, scan) && isWithinBounds(scan.quantity, scan.unitPrice, scan.timeMs, this.bounds, started)) {
         const eventId = value.toString('latin1', scan.eventIdStart, scan.eventIdEnd);
@@ -220,7 +241,7 @@ export class InvoiceLinesProcessor {
       note(event.customerId ?? `invoice:${event.invoiceNo}`, event.customerId === null ? 1 : 0, Date.parse(event.invoiceTime), event.sourceLine ?? 0);
       rows.addEvent(event, m.offset);
     }
-    this.stepMs.decode += this.clock() - started;
+    this.stepMs.decode += busy + this.clock() - busySince;
     return { batch, started, quarantine, firstSeen, ids, seen, rows: rows.finish() };
   }
 
@@ -256,10 +277,7 @@ export class InvoiceLinesProcessor {
     );
     const existing = await existingQuery;
     if (existing.size > 0) round.forEach((p, i) => p.ids.forEach((id, j) => existing.has(id) && (keep[i]![j] = 0)));
-    const { payload, rows } = roundPayload(
-      round.map((p, i) => ({ rows: p.rows, keep: keep[i]! })),
-      batchSeq,
-    );
+    const { pieces, rows } = roundPieces(round.map((p, i) => ({ rows: p.rows, keep: keep[i]! })));
     t = this.lap('exists', t);
     await this.repository.insertQuarantine(round.flatMap((p) => p.quarantine));
     await this.repository.recordFirstSeen(firstSeenRows);
@@ -267,7 +285,7 @@ export class InvoiceLinesProcessor {
     this.rounds.count++;
     this.rounds.lines += rows;
     if (rows > 0) {
-      await this.repository.insertLines(payload);
+      await this.repository.insertLines(pieces, batchSeq, this.clock());
       t = this.lap('insert', t);
       await this.applyBatch(batchSeq, rows);
       t = this.lap('states', t);
@@ -311,11 +329,10 @@ export class InvoiceLinesProcessor {
   }
 
   /**
-   * Unique, increasing per process and across restarts: microseconds since the epoch, bumped on collision. Always
-   * BATCH_SEQ_DIGITS digits (the clock is clamped to 2001-09-09..2286-11-20), the width of the rows' placeholder.
+   * Unique, increasing per process and across restarts: microseconds since the epoch, bumped on collision.
    */
   private nextBatchSeq(): string {
-    const candidate = BigInt(Math.min(Math.max(this.clock(), 1e12), 1e13 - 1)) * 1000n;
+    const candidate = BigInt(Math.max(Math.trunc(this.clock()), 1)) * 1000n;
     this.lastSeq = candidate > this.lastSeq ? candidate : this.lastSeq + 1n;
     return this.lastSeq.toString();
   }

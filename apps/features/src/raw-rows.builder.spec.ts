@@ -1,5 +1,5 @@
 import { decodeInvoiceLine, encodeInvoiceLine, INVOICE_LINE_V1, InvoiceLineScan, scanInvoiceLine, type InvoiceLineEvent } from '@insiders/events';
-import { RAW_COLUMNS, RawRowsBuilder, roundPayload, type RawRows } from './raw-rows.builder';
+import { RAW_COLUMNS, RawRowsBuilder, roundPieces, type RawRows } from './raw-rows.builder';
 import { readSeedEvents } from './testing/features.fixtures';
 
 const rowsOf = (r: RawRows) => Array.from(r.ends, (end, i) => r.bytes.toString('utf8', i === 0 ? 0 : r.ends[i - 1], end));
@@ -20,14 +20,14 @@ const event: InvoiceLineEvent = {
 };
 
 describe('RawRowsBuilder', () => {
-  it('writes every column of invoice_lines, batch_seq last (added per round)', () => {
-    const builder = new RawRowsBuilder('shop.invoice-lines.v1', 4, Date.parse('2026-11-23T10:00:00.123Z'), 16);
+  it('writes the columns of RAW_COLUMNS in order (ingested_at and batch_seq are added per round)', () => {
+    const builder = new RawRowsBuilder('shop.invoice-lines.v1', 4, 16);
     builder.addEvent(event, '41');
     builder.addEvent({ ...event, description: 'tab\there \\ and\nnewline', customerId: '17850', source: undefined, sourceLine: undefined }, '42');
     const [a, b] = rowsOf(builder.finish());
     expect(a!.split('\t')).toEqual([
       'replay:f.csv:2', 'invoice-line/v1', '536365', '85123A', 'WHITE HANGING HEART', '-6', '2016-11-29 08:26:00.000', '2.55', '\\N',
-      'United Kingdom', 'replay:f.csv', '2', 'invoice:536365', 'shop.invoice-lines.v1', '4', '41', '2026-11-23 10:00:00.123', '0000000000000000\n',
+      'United Kingdom', 'replay:f.csv', '2', 'invoice:536365', 'shop.invoice-lines.v1', '4', '41\n',
     ]);
     expect(a!.split('\t')).toHaveLength(RAW_COLUMNS.length);
     expect(b!.split('\t').slice(4, 13)).toEqual(['tab\\there \\\\ and\\nnewline', '-6', '2016-11-29 08:26:00.000', '2.55', '17850', 'United Kingdom', '', '0', '17850']);
@@ -36,8 +36,8 @@ describe('RawRowsBuilder', () => {
   it('gives the same bytes from scanned messages as from decoded events, for every line of the seed data set', async () => {
     const events = await readSeedEvents();
     const scan = new InvoiceLineScan();
-    const scanned = new RawRowsBuilder('t', 0, 0);
-    const decoded = new RawRowsBuilder('t', 0, 0);
+    const scanned = new RawRowsBuilder('t', 0);
+    const decoded = new RawRowsBuilder('t', 0);
     let fast = 0;
     events.forEach((e, i) => {
       const message = Buffer.from(encodeInvoiceLine(e));
@@ -55,30 +55,25 @@ describe('RawRowsBuilder', () => {
   }, 60_000);
 });
 
-describe('roundPayload', () => {
-  it('keeps the marked rows of every part in order and completes each with the batch_seq', () => {
+describe('roundPieces', () => {
+  it('keeps the marked rows of every part in order, as runs of the parts\' own bytes', () => {
     const part = (partition: number, n: number) => {
-      const builder = new RawRowsBuilder('t', partition, 0);
+      const builder = new RawRowsBuilder('t', partition);
       for (let i = 0; i < n; i++) builder.addEvent({ ...event, eventId: `p${partition}:${i}` }, String(i));
       return builder.finish();
     };
-    const { payload, rows } = roundPayload(
-      [
-        { rows: part(0, 3), keep: Uint8Array.from([1, 0, 1]) },
-        { rows: part(1, 2), keep: Uint8Array.from([0, 0]) },
-        { rows: part(2, 1), keep: Uint8Array.from([1]) },
-      ],
-      '1764000000000000',
-    );
-    expect(rows).toBe(3);
-    const lines = payload.toString().split('\n');
+    const parts = [
+      { rows: part(0, 3), keep: Uint8Array.from([1, 0, 1]) },
+      { rows: part(1, 2), keep: Uint8Array.from([0, 0]) },
+      { rows: part(2, 2), keep: Uint8Array.from([1, 1]) },
+    ];
+    const { pieces, rows } = roundPieces(parts);
+    expect(rows).toBe(4);
+    expect(pieces).toHaveLength(3); // p0:0, p0:2, then both rows of part 2 as one run
+    expect(pieces[2]!.buffer).toBe(parts[2]!.rows.bytes.buffer); // not copied
+    const lines = Buffer.concat(pieces).toString().split('\n');
     expect(lines.pop()).toBe('');
-    expect(lines.map((l) => [l.split('\t')[0], l.split('\t').at(-1)])).toEqual([
-      ['p0:0', '1764000000000000'],
-      ['p0:2', '1764000000000000'],
-      ['p2:0', '1764000000000000'],
-    ]);
-    expect(() => roundPayload([], '12; DROP')).toThrow(/batch_seq/);
-    expect(() => roundPayload([], '176400000000000')).toThrow(/16 digits/);
+    expect(lines.map((l) => l.split('\t')[0])).toEqual(['p0:0', 'p0:2', 'p2:0', 'p2:1']);
+    expect(roundPieces([{ rows: part(3, 1), keep: Uint8Array.from([0]) }])).toEqual({ pieces: [], rows: 0 });
   });
 });

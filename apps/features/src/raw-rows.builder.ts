@@ -1,46 +1,37 @@
 import type { InvoiceLineEvent, InvoiceLineScan } from '@insiders/events';
-import { chTime } from '@insiders/storage';
 
 /**
- * The invoice_lines columns in the order the consumer's TabSeparated rows carry them. `batch_seq` is last: it is
- * known only when a storage round starts, so a prepared row ends with the tab before it (see `RawRows`).
+ * The invoice_lines columns the consumer's TabSeparated rows carry, in order, with their types (the structure the
+ * engine reads the rows with; the integration test checks them against the table). `ingested_at` and `batch_seq`
+ * are the same for every row of a storage round: the insert adds them (see FeaturesRepository.insertLines).
  */
 export const RAW_COLUMNS = [
-  'event_id',
-  'schema',
-  'invoice_no',
-  'stock_code',
-  'description',
-  'quantity',
-  'invoice_time',
-  'unit_price',
-  'customer_id',
-  'country',
-  'source',
-  'source_line',
-  'customer_key',
-  'topic',
-  'partition',
-  'offset',
-  'ingested_at',
-  'batch_seq',
+  ['event_id', 'String'],
+  ['schema', 'String'],
+  ['invoice_no', 'String'],
+  ['stock_code', 'String'],
+  ['description', 'Nullable(String)'],
+  ['quantity', 'Int64'],
+  ['invoice_time', "DateTime64(3, 'UTC')"],
+  ['unit_price', 'Float64'],
+  ['customer_id', 'Nullable(String)'],
+  ['country', 'String'],
+  ['source', 'String'],
+  ['source_line', 'UInt64'],
+  ['customer_key', 'String'],
+  ['topic', 'String'],
+  ['partition', 'UInt32'],
+  ['offset', 'UInt64'],
 ] as const;
 
-/**
- * One consumed batch's rows as TabSeparated bytes: row i is `bytes[ends[i - 1] (0 for the first) .. ends[i])`,
- * newline-terminated, its batch_seq a placeholder of BATCH_SEQ_DIGITS zeros that `roundPayload` overwrites in place.
- */
+export type RawColumn = (typeof RAW_COLUMNS)[number][0];
+
+/** One consumed batch's rows as TabSeparated bytes: row i is `bytes[ends[i - 1] (0 for the first) .. ends[i])`, newline-terminated. */
 export interface RawRows {
   bytes: Buffer;
   ends: Int32Array;
 }
 
-/**
- * Digits of every batch_seq (microseconds since the epoch: 16 digits from 2001 to 2286). Rows carry a placeholder of
- * this width that the round overwrites in place; ClickHouse rejects zero-padded integers, so the width is exact.
- */
-export const BATCH_SEQ_DIGITS = 16;
-const SEQ_DIGITS = BATCH_SEQ_DIGITS;
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
@@ -64,19 +55,17 @@ export class RawRowsBuilder {
   private bytes: Buffer;
   private pos = 0;
   private readonly ends: number[] = [];
-  /** `\t<topic>\t<partition>\t` and `\t<ingested_at>\t`: the same for every row of the batch. */
+  /** `\t<topic>\t<partition>\t`: the same for every row of the batch. */
   private readonly afterKey: Uint8Array;
-  private readonly afterOffset: Uint8Array;
 
-  constructor(topic: string, partition: number, ingestedAtMs: number, expectedBytes = 64 * 1024) {
+  constructor(topic: string, partition: number, expectedBytes = 64 * 1024) {
     this.bytes = Buffer.allocUnsafe(Math.max(1024, expectedBytes));
     this.afterKey = Buffer.from(`\t${tsvEscape(topic)}\t${Math.trunc(partition)}\t`);
-    this.afterOffset = Buffer.from(`\t${chTime(ingestedAtMs)}\t`);
   }
 
   /** A row from a message `scanInvoiceLine` accepted (`scan` describes `message`). */
   addScanned(message: Uint8Array, s: InvoiceLineScan, offset: string): void {
-    this.reserve(2 * message.length + this.afterKey.length + this.afterOffset.length + offset.length + SEQ_DIGITS + 64);
+    this.reserve(2 * message.length + this.afterKey.length + offset.length + 64);
     // locals and one copy function: this runs for every message (see bench/features)
     const b = this.bytes;
     let p = copy(message, s.eventIdStart, s.eventIdEnd, b, this.pos);
@@ -126,7 +115,7 @@ export class RawRowsBuilder {
       String(e.sourceLine ?? 0),
       tsvEscape(e.customerId ?? `invoice:${e.invoiceNo}`),
     ].join('\t');
-    this.reserve(3 * fields.length + this.afterKey.length + this.afterOffset.length + offset.length + SEQ_DIGITS + 16);
+    this.reserve(3 * fields.length + this.afterKey.length + offset.length + 16);
     this.pos += this.bytes.write(fields, this.pos, 'utf8');
     this.endRow(offset);
   }
@@ -135,16 +124,14 @@ export class RawRowsBuilder {
     return { bytes: this.bytes.subarray(0, this.pos), ends: Int32Array.from(this.ends) };
   }
 
-  /** `<customer_key>` was written: `\t<topic>\t<partition>\t<offset>\t<ingested_at>\t<batch_seq placeholder>\n`. */
+  /** `<customer_key>` was written: `\t<topic>\t<partition>\t<offset>\n`. */
   private endRow(offset: string): void {
     const b = this.bytes;
     let p = copy(this.afterKey, 0, this.afterKey.length, b, this.pos);
     for (let i = 0; i < offset.length; i++) b[p++] = offset.charCodeAt(i);
-    p = copy(this.afterOffset, 0, this.afterOffset.length, b, p);
-    b.fill(ZERO, p, p + SEQ_DIGITS);
-    b[p + SEQ_DIGITS] = NEWLINE;
-    this.pos = p + SEQ_DIGITS + 1;
-    this.ends.push(this.pos);
+    b[p++] = NEWLINE;
+    this.pos = p;
+    this.ends.push(p);
   }
 
   private reserve(bytes: number): void {
@@ -162,13 +149,10 @@ function copy(from: Uint8Array, start: number, end: number, to: Uint8Array, at: 
 }
 
 /**
- * The TabSeparated payload of one storage round: the kept rows of every part (`keep[i]` = 1), each with the round's
- * batch_seq written into its placeholder. Runs of kept rows are copied at once (a part whose rows are all kept, the
- * usual case, is used as is).
+ * The TabSeparated rows of one storage round: the kept rows of every part (`keep[i]` = 1), as pieces of the parts'
+ * buffers (runs of kept rows; a part whose rows are all kept, the usual case, is one piece). Nothing is copied.
  */
-export function roundPayload(parts: readonly { rows: RawRows; keep: Uint8Array }[], batchSeq: string): { payload: Buffer; rows: number } {
-  if (!/^[1-9]\d*$/.test(batchSeq) || batchSeq.length !== SEQ_DIGITS) throw new Error(`invalid batch_seq ${batchSeq} (${SEQ_DIGITS} digits expected)`);
-  const digits = Buffer.from(batchSeq, 'latin1');
+export function roundPieces(parts: readonly { rows: RawRows; keep: Uint8Array }[]): { pieces: Buffer[]; rows: number } {
   const pieces: Buffer[] = [];
   let rows = 0;
   for (const { rows: r, keep } of parts) {
@@ -181,11 +165,10 @@ export function roundPayload(parts: readonly { rows: RawRows; keep: Uint8Array }
         runStart = -1;
         continue;
       }
-      copy(digits, 0, SEQ_DIGITS, bytes, ends[i] - 1 - SEQ_DIGITS);
       if (runStart < 0) runStart = start;
       rows++;
     }
     if (runStart >= 0) pieces.push(bytes.subarray(runStart, ends.length === 0 ? 0 : ends[ends.length - 1]));
   }
-  return { payload: pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces), rows };
+  return { pieces, rows };
 }

@@ -38,7 +38,7 @@ export function createClickHouse(options: ClickHouseOptions): ClickHouseClient {
   if (path !== ':memory:') mkdirSync(path, { recursive: true });
   const connection = createChdbConnection({ path });
   const client = createClient({ connection, database: options.database, clickhouse_settings } as Parameters<typeof createClient>[0]);
-  registerEmbedded(client, connection);
+  registerEmbedded(client);
   return client;
 }
 

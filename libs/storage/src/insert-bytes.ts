@@ -1,44 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
-import type { ChdbConnection } from 'chdb/connection';
 
-/** Clients made by createClickHouse on embedded chDB, and their connection (see `insertBytes`). */
-const embedded = new WeakMap<ClickHouseClient, ChdbConnection>();
+/** Clients made by createClickHouse on embedded chDB. */
+const embedded = new WeakSet<ClickHouseClient>();
 
 /** Called by the factory for every chDB-backed client. */
-export function registerEmbedded(client: ClickHouseClient, connection: ChdbConnection): void {
-  embedded.set(client, connection);
+export function registerEmbedded(client: ClickHouseClient): void {
+  embedded.add(client);
 }
 
 export interface BytesInsert {
   table: string;
-  columns: readonly string[];
+  /** The columns the bytes carry, in order, with their ClickHouse types (the structure the rows are read with). */
+  columns: readonly (readonly [name: string, type: string])[];
+  /** Columns with one value for every row of the insert, as SQL expressions (e.g. the insert's sequence number). */
+  constants?: readonly (readonly [name: string, sql: string])[];
   format: 'TabSeparated';
-  /** The rows, already in `format`. */
-  bytes: Buffer;
+  /** The rows, already in `format`, in pieces that are inserted one after the other as one stream. */
+  pieces: readonly Uint8Array[];
   settings?: ClickHouseSettings;
 }
 
+let scratch: string | undefined;
+
+/** This process's directory for rows on their way into chDB (removed when the process exits). */
+function scratchDir(): string {
+  if (scratch === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'insiders-insert-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    scratch = dir;
+  }
+  return scratch;
+}
+let scratchFiles = 0;
+
+/** A ClickHouse string literal. */
+const literal = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
 /**
- * Inserts rows that are already encoded, without turning them into a JavaScript string: on chDB the buffer is
- * handed to the engine as is (`rawInsert`, no copy into the query text), on a server it is the request body.
- * For large inserts built as bytes (the features consumer writes ~100 MB of rows per file); small inserts keep
- * using `client.insert` with JS values.
+ * Inserts rows that are already encoded, without turning them into a JavaScript string, as one INSERT ... SELECT
+ * (one statement: with the insert-block settings of the caller, one part). `constants` are added by the SELECT, so
+ * values shared by every row are not repeated in the bytes.
+ *  - chDB: the pieces are written to a scratch file that the statement reads with `file()` (removed after). The
+ *    engine parses a file about twice as fast as the same bytes handed over inline (`rawInsert`): measured 0.7 s
+ *    against 1.2 s for the seed data set's 128 MB of rows (bench/features).
+ *  - server: the pieces are the request body, read by `input()`.
  */
 export async function insertBytes(client: ClickHouseClient, insert: BytesInsert): Promise<void> {
-  if (insert.bytes.length === 0) return;
-  const connection = embedded.get(client);
-  if (connection) {
-    const settings: Record<string, string | number | boolean> = {};
-    for (const [k, v] of Object.entries(insert.settings ?? {})) if (v !== undefined && k !== 'wait_end_of_query') settings[k] = v as string | number | boolean;
-    await connection.chdb.rawInsert({ table: insert.table, columns: insert.columns, format: insert.format, values: insert.bytes, settings });
+  if (insert.pieces.every((p) => p.length === 0)) return;
+  const structure = literal(insert.columns.map(([name, type]) => `${name} ${type}`).join(', '));
+  const constants = insert.constants ?? [];
+  const target = `${insert.table} (${[...insert.columns.map(([name]) => name), ...constants.map(([name]) => name)].join(', ')})`;
+  const select = ['*', ...constants.map(([, sql]) => sql)].join(', ');
+  if (embedded.has(client)) {
+    const path = join(scratchDir(), `${process.pid}-${++scratchFiles}.tsv`);
+    try {
+      await writeFile(path, insert.pieces);
+      await client.command({
+        query: `INSERT INTO ${target} SELECT ${select} FROM file(${literal(path)}, ${literal(insert.format)}, ${structure})`,
+        clickhouse_settings: { ...insert.settings, wait_end_of_query: 1 },
+      });
+    } finally {
+      await unlink(path).catch(() => undefined);
+    }
     return;
   }
-  await client.insert({
-    table: insert.table,
-    columns: insert.columns as [string, ...string[]],
-    format: insert.format,
-    values: Readable.from([insert.bytes]),
-    clickhouse_settings: insert.settings,
+  const result = await client.exec({
+    query: `INSERT INTO ${target} SELECT ${select} FROM input(${structure}) FORMAT ${insert.format}`,
+    values: Readable.from(insert.pieces),
+    clickhouse_settings: { ...insert.settings, wait_end_of_query: 1 },
   });
+  result.stream.resume();
+  await finished(result.stream);
 }
