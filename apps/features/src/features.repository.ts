@@ -134,27 +134,22 @@ export class FeaturesRepository {
   }
 
   /**
-   * Folds the rows batch `batchSeq` inserted into the policy's states. Deduplicated by token: applying the same
-   * batch twice (recovery after a crash) adds nothing. Single-threaded so the result is exactly one block.
+   * Folds the rows batch `batchSeq` inserted into the policy's states: one INSERT into customer_day_states, which
+   * the view customer_states_from_days (migration 0220) folds on into customer_states in the same statement.
+   * Deduplicated by token: applying the same batch twice (recovery after a crash) adds nothing to either table, and
+   * a retry after the day states were written but not the running states writes only the latter. Single-threaded
+   * so the result is exactly one block.
    */
   async applyBatch(policy: CleaningPolicy, batchSeq: string): Promise<void> {
-    // Day states first, then the running per-customer states; each table deduplicates the token on its own, so
-    // a crash between the two is repaired by re-applying both.
-    for (const table of ['customer_day_states', 'customer_states'] as const) await this.applyBatchTo(table, policy, batchSeq);
-  }
-
-  /** One state table's part of `applyBatch` (deduplicated by the same token). */
-  async applyBatchTo(table: 'customer_day_states' | 'customer_states', policy: CleaningPolicy, batchSeq: string): Promise<void> {
-    const scope = batchScopeSql(batchSeq);
-    const select = table === 'customer_day_states' ? dayStatesSelectSql(policy, scope) : customerStatesSelectSql(policy, scope);
     await this.client.command({
-      query: `INSERT INTO ${table} ${select}`,
+      query: `INSERT INTO customer_day_states ${dayStatesSelectSql(policy, batchScopeSql(batchSeq))}`,
       clickhouse_settings: {
         ...ONE_BLOCK,
         max_threads: 1,
         max_block_size: '10000000',
         insert_deduplicate: 1,
         insert_deduplication_token: `${policyStateKey(policy)}:${batchSeq}`,
+        deduplicate_blocks_in_dependent_materialized_views: 1,
         wait_end_of_query: 1,
       },
     });
@@ -178,19 +173,23 @@ export class FeaturesRepository {
   }
 
   /**
-   * Rebuilds a policy's states from invoice_lines (emptying its partition first), then records it built:
-   * 'all' = day states and running customer states (new or changed rules), 'customers' = only the running
-   * customer states (a store whose day states predate customer_states).
+   * Rebuilds a policy's states from invoice_lines (emptying its partitions first), then records it built:
+   * 'all' = day states, and through them (customer_states_from_days) the running customer states (new or changed
+   * rules); 'customers' = only the running customer states, straight from invoice_lines (a store whose day states
+   * predate customer_states).
    */
   async rebuildStates(policy: CleaningPolicy, which: 'all' | 'customers' = 'all'): Promise<void> {
     const key = policyStateKey(policy);
-    const tables: [string, string][] = [
-      ['customer_day_states', dayStatesSelectSql(policy)],
-      ['customer_states', customerStatesSelectSql(policy)],
-    ];
-    for (const [table, select] of which === 'all' ? tables : tables.slice(1)) {
-      await this.client.command({ query: `ALTER TABLE ${table} DROP PARTITION ${sqlString(key)}`, clickhouse_settings: { wait_end_of_query: 1 } });
-      await this.client.command({ query: `INSERT INTO ${table} ${select}`, clickhouse_settings: { insert_deduplicate: 0, wait_end_of_query: 1 } });
+    const dropPartition = (table: string) =>
+      this.client.command({ query: `ALTER TABLE ${table} DROP PARTITION ${sqlString(key)}`, clickhouse_settings: { wait_end_of_query: 1 } });
+    const insert = (table: string, select: string) =>
+      this.client.command({ query: `INSERT INTO ${table} ${select}`, clickhouse_settings: { insert_deduplicate: 0, wait_end_of_query: 1 } });
+    await dropPartition('customer_states');
+    if (which === 'all') {
+      await dropPartition('customer_day_states');
+      await insert('customer_day_states', dayStatesSelectSql(policy));
+    } else {
+      await insert('customer_states', customerStatesSelectSql(policy));
     }
     // `<key>` marks the day states built (the clusterer and API read that), `customers:<key>` the running states.
     const marks = which === 'all' ? [key, `customers:${key}`] : [`customers:${key}`];
