@@ -10,6 +10,9 @@ import { InvoiceLinesProcessor } from './invoice-lines.processor';
 
 Logger.overrideLogger(false);
 
+/** TabSeparated unescaping (what ClickHouse does when it reads the rows and the probed ids). */
+const tsvUnescape = (text: string) => text.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r' })[c] ?? c);
+
 function event(n: number, overrides: Partial<InvoiceLineEvent> = {}): InvoiceLineEvent {
   return {
     schema: INVOICE_LINE_V1,
@@ -49,15 +52,20 @@ class FakeRepository {
   calls: string[] = [];
   stored = new Set<string>();
   inserted: Inserted[] = [];
+  /** The ids of every existingEventIds call. */
+  probed: string[][] = [];
   /** When set, insertLines waits for it (a round held open while more batches arrive). */
   gate?: Promise<void>;
   quarantined: QuarantineRow[] = [];
   firstSeen: FirstSeenRow[] = [];
   changed: string[] = [];
   applied: string[] = [];
-  async existingEventIds(ids: readonly string[]) {
+  async existingEventIds(ids: Buffer) {
     this.calls.push('exists');
-    return new Set(ids.filter((id) => this.stored.has(id)));
+    const lines = ids.toString('utf8').split('\n');
+    expect(lines.pop()).toBe(''); // newline-terminated
+    this.probed.push(lines.map(tsvUnescape));
+    return new Set(lines.map(tsvUnescape).filter((id) => this.stored.has(id)));
   }
   async insertLines(pieces: readonly Buffer[], batchSeq: string, ingestedAtMs: number) {
     this.calls.push('insert');
@@ -68,8 +76,9 @@ class FakeRepository {
     const columns = rows.map((r) => r.split('\t'));
     columns.forEach((c) => expect(c).toHaveLength(RAW_COLUMNS.length));
     const column = (name: RawColumn) => columns.map((c) => c[RAW_COLUMNS.findIndex(([n]) => n === name)]!);
-    this.inserted.push({ batchSeq, partitions: [...new Set(column('partition').map(Number))], ids: column('event_id') });
-    for (const id of column('event_id')) this.stored.add(id);
+    const ids = column('event_id').map(tsvUnescape);
+    this.inserted.push({ batchSeq, partitions: [...new Set(column('partition').map(Number))], ids });
+    for (const id of ids) this.stored.add(id);
   }
   async insertQuarantine(rows: QuarantineRow[]) {
     this.calls.push('quarantine');
@@ -145,6 +154,22 @@ describe('InvoiceLinesProcessor', () => {
     expect(repo.changed).toContain('17850'); // the feed may repeat, never miss
   });
 
+  it('dedupes event ids that need escaping (decoded, not scanned) within a batch, across a round and against storage', async () => {
+    const { repo, processor } = setup();
+    const odd = (n: number, eventId: string) => event(n, { eventId });
+    const [a, b] = await Promise.all([
+      processor.process(batch([odd(1, 'x\ty'), odd(2, 'x\\ty'), odd(3, 'x\ty'), odd(4, 'é:1')], 0)),
+      processor.process(batch([odd(5, 'é:1'), odd(6, 'x\ny')], 1)),
+    ]);
+    expect(a).toEqual({ received: 4, inserted: 3, duplicates: 1, quarantined: 0 });
+    expect(b).toEqual({ received: 2, inserted: 1, duplicates: 1, quarantined: 0 });
+    expect(repo.probed).toEqual([['x\ty', 'x\\ty', 'é:1', 'x\ny']]);
+    expect(repo.inserted[0]!.ids).toEqual(['x\ty', 'x\\ty', 'é:1', 'x\ny']);
+    const replay = await processor.process(batch([odd(7, 'x\\ty'), odd(8, 'new'), odd(9, 'x\ny')]));
+    expect(replay).toEqual({ received: 3, inserted: 1, duplicates: 2, quarantined: 0 });
+    expect(repo.inserted[1]!.ids).toEqual(['new']);
+  });
+
   it('quarantines undecodable and absurd events with a reason instead of storing them', async () => {
     const { repo, processor } = setup();
     const outcome = await processor.process(
@@ -167,6 +192,7 @@ describe('InvoiceLinesProcessor', () => {
     expect(repo.inserted).toHaveLength(1);
     expect(repo.inserted[0]!.partitions).toEqual([0, 1]);
     expect(repo.inserted[0]!.ids).toEqual(['f.csv:1', 'f.csv:2', 'f.csv:3']);
+    expect(repo.probed).toEqual([['f.csv:1', 'f.csv:2', 'f.csv:3']]); // the round's ids, each once
   });
 
   it('stores a batch that arrives while a round is written in the next round, after that round is complete', async () => {

@@ -5,17 +5,15 @@ import type { ConsumedBatch } from '@insiders/messaging';
 import type { MetricsRegistry } from '@insiders/observability';
 import { chTime } from '@insiders/storage';
 import type { FeaturesRepository, FirstSeenRow, QuarantineRow } from './features.repository';
-import { RawRowsBuilder, roundPieces, type RawRows } from './raw-rows.builder';
+import { EventIdSet } from './event-id.set';
+import { RawRowsBuilder, roundEventIds, roundPieces, rowStart, tsvEscape, type RawRows } from './raw-rows.builder';
 
 interface PreparedBatch {
   batch: ConsumedBatch;
   started: number;
   quarantine: QuarantineRow[];
   firstSeen: Map<string, FirstSeen>;
-  /** Event ids of the decoded, in-batch-unique lines, in offset order; row i of `rows` is line i. */
-  ids: string[];
-  /** The same ids as a set. */
-  seen: Set<string>;
+  /** The decoded lines with in-batch-unique event ids, in offset order. */
   rows: RawRows;
 }
 
@@ -140,7 +138,7 @@ export class InvoiceLinesProcessor {
       // the waiting batches in arrival order, up to maxRoundLines lines (at least one batch)
       let take = 0;
       for (let lines = 0; take < this.waiting.length; take++) {
-        lines += this.waiting[take]!.prepared.ids.length;
+        lines += this.waiting[take]!.prepared.rows.ends.length;
         if (take > 0 && lines > this.maxRoundLines) break;
       }
       const round = this.waiting.splice(0, take);
@@ -168,8 +166,6 @@ export class InvoiceLinesProcessor {
     let busy = 0;
     const ingestedAt = chTime(started);
     const quarantine: QuarantineRow[] = [];
-    const ids: string[] = [];
-    const seen = new Set<string>();
     const firstSeen = new Map<string, FirstSeen>();
     const note = (key: string, anonymous: 0 | 1, timeMs: number, line: number) => {
       const known = firstSeen.get(key);
@@ -182,6 +178,13 @@ export class InvoiceLinesProcessor {
     let bytes = 0;
     for (const m of batch.messages) bytes += m.value.length;
     const rows = new RawRowsBuilder(batch.topic, batch.partition, Math.ceil(bytes * 1.3) + 48 * batch.messages.length);
+    // in-batch duplicates: each row is written, then taken back if its event id was in the batch already
+    const ids = new EventIdSet(() => rows.buffer, batch.messages.length);
+    const isNew = (): boolean => {
+      if (ids.add(0, rows.lastRowStart, rows.lastIdEnd)) return true;
+      rows.dropLastRow();
+      return false;
+    };
     const scan = this.scan;
     // the previous scanned line's key bytes and first-appearance candidate (locals: no object per message)
     let prevValue: Buffer | undefined;
@@ -200,10 +203,8 @@ export class InvoiceLinesProcessor {
       const m = messages[i]!;
       const value = m.value;
       if (scanInvoiceLine(value, scan) && isWithinBounds(scan.quantity, scan.unitPrice, scan.timeMs, this.bounds, started)) {
-        const eventId = value.toString('latin1', scan.eventIdStart, scan.eventIdEnd);
-        if (seen.has(eventId)) continue;
-        seen.add(eventId);
-        ids.push(eventId);
+        rows.addScanned(value, scan, m.offset);
+        if (!isNew()) continue;
         // the customer key: consecutive lines mostly share it (an invoice's lines) and come in time order, so a
         // line with the previous line's key that is not earlier cannot change its first appearance
         const anonymous = scan.customerIdStart < 0 ? 1 : 0;
@@ -220,7 +221,6 @@ export class InvoiceLinesProcessor {
         prevAnonymous = anonymous;
         prevTimeMs = scan.timeMs;
         prevLine = scan.sourceLine;
-        rows.addScanned(value, scan, m.offset);
         continue;
       }
       let event: InvoiceLineEvent;
@@ -235,14 +235,12 @@ export class InvoiceLinesProcessor {
         quarantine.push(this.quarantineRow(batch, m.offset, event.eventId, reason, value, ingestedAt));
         continue;
       }
-      if (seen.has(event.eventId)) continue;
-      seen.add(event.eventId);
-      ids.push(event.eventId);
-      note(event.customerId ?? `invoice:${event.invoiceNo}`, event.customerId === null ? 1 : 0, Date.parse(event.invoiceTime), event.sourceLine ?? 0);
       rows.addEvent(event, m.offset);
+      if (!isNew()) continue;
+      note(event.customerId ?? `invoice:${event.invoiceNo}`, event.customerId === null ? 1 : 0, Date.parse(event.invoiceTime), event.sourceLine ?? 0);
     }
     this.stepMs.decode += busy + this.clock() - busySince;
-    return { batch, started, quarantine, firstSeen, ids, seen, rows: rows.finish() };
+    return { batch, started, quarantine, firstSeen, rows: rows.finish() };
   }
 
   /** One storage round: the batches' lines as one insert with one batch_seq, then states, then the feed. */
@@ -250,20 +248,14 @@ export class InvoiceLinesProcessor {
     let t = this.clock();
     const batchSeq = this.nextBatchSeq();
     // An event id in two batches of the round (published again under another key) is stored with the first.
-    // Each batch's ids are unique already: only later batches are checked against earlier ones.
-    const keep = round.map((p) => new Uint8Array(p.ids.length).fill(1));
-    let unique = round[0]!.ids;
+    const keep = round.map((p) => new Uint8Array(p.rows.ends.length).fill(1));
     if (round.length > 1) {
-      unique = [];
-      round.forEach((p, i) => {
-        const earlierBatches = round.slice(0, i);
-        p.ids.forEach((id, j) => {
-          if (earlierBatches.some((q) => q.seen.has(id))) keep[i]![j] = 0;
-          else unique.push(id);
-        });
+      const roundIds = new EventIdSet((i) => round[i]!.rows.bytes, round.reduce((n, p) => n + p.rows.ends.length, 0));
+      round.forEach(({ rows }, i) => {
+        for (let j = 0; j < rows.ends.length; j++) if (!roundIds.add(i, rowStart(rows, j), rows.idEnds[j]!)) keep[i]![j] = 0;
       });
     }
-    const existingQuery = this.repository.existingEventIds(unique);
+    const existingQuery = this.repository.existingEventIds(roundEventIds(round.map((p, i) => ({ rows: p.rows, keep: keep[i]! }))));
     // ClickHouse looks the ids up off the JavaScript thread: merge the first appearances meanwhile
     const firstSeen = new Map<string, FirstSeen>();
     for (const p of round) {
@@ -276,7 +268,13 @@ export class InvoiceLinesProcessor {
       ([customer_key, f]): FirstSeenRow => ({ customer_key, anonymous: f.anonymous, first_seen: [chTime(f.timeMs).slice(0, 23), f.line] }),
     );
     const existing = await existingQuery;
-    if (existing.size > 0) round.forEach((p, i) => p.ids.forEach((id, j) => existing.has(id) && (keep[i]![j] = 0)));
+    if (existing.size > 0) {
+      // rare (a replay): compare as the rows hold them, escaped
+      const escaped = new Set([...existing].map(tsvEscape));
+      round.forEach(({ rows }, i) => {
+        for (let j = 0; j < rows.ends.length; j++) if (escaped.has(rows.bytes.toString('utf8', rowStart(rows, j), rows.idEnds[j]))) keep[i]![j] = 0;
+      });
+    }
     const { pieces, rows } = roundPieces(round.map((p, i) => ({ rows: p.rows, keep: keep[i]! })));
     t = this.lap('exists', t);
     await this.repository.insertQuarantine(round.flatMap((p) => p.quarantine));

@@ -1,5 +1,5 @@
 import { decodeInvoiceLine, encodeInvoiceLine, INVOICE_LINE_V1, InvoiceLineScan, scanInvoiceLine, type InvoiceLineEvent } from '@insiders/events';
-import { RAW_COLUMNS, RawRowsBuilder, roundPieces, type RawRows } from './raw-rows.builder';
+import { RAW_COLUMNS, RawRowsBuilder, roundEventIds, roundPieces, rowStart, type RawRows } from './raw-rows.builder';
 import { readSeedEvents } from './testing/features.fixtures';
 
 const rowsOf = (r: RawRows) => Array.from(r.ends, (end, i) => r.bytes.toString('utf8', i === 0 ? 0 : r.ends[i - 1], end));
@@ -51,8 +51,27 @@ describe('RawRowsBuilder', () => {
     const a = scanned.finish();
     const b = decoded.finish();
     expect(a.ends).toEqual(b.ends);
+    expect(a.idEnds).toEqual(b.idEnds);
     expect(a.bytes.equals(b.bytes)).toBe(true);
+    // every row's id range holds its event id
+    expect(Array.from(a.ends, (_, i) => a.bytes.toString('utf8', rowStart(a, i), a.idEnds[i]))).toEqual(events.map((e) => e.eventId.replace(/\\/g, '\\\\')));
   }, 60_000);
+});
+
+describe('event id ranges', () => {
+  it('marks where each row\'s escaped id ends, takes the last row back, and lists the kept ids', () => {
+    const builder = new RawRowsBuilder('t', 0, 16);
+    builder.addEvent({ ...event, eventId: 'tab\there' }, '1');
+    builder.addEvent({ ...event, eventId: 'dropped' }, '2');
+    expect(builder.buffer.toString('utf8', builder.lastRowStart, builder.lastIdEnd)).toBe('dropped');
+    builder.dropLastRow();
+    builder.addEvent({ ...event, eventId: 'é:1' }, '3');
+    builder.addEvent({ ...event, eventId: 'back\\slash' }, '4');
+    const rows = builder.finish();
+    expect(rowsOf(rows).map((r) => r.split('\t').at(-1))).toEqual(['1\n', '3\n', '4\n']);
+    expect(Array.from(rows.ends, (_, i) => rows.bytes.toString('utf8', rowStart(rows, i), rows.idEnds[i]))).toEqual(['tab\\there', 'é:1', 'back\\\\slash']);
+    expect(roundEventIds([{ rows, keep: Uint8Array.from([1, 0, 1]) }]).toString('utf8')).toBe('tab\\there\nback\\\\slash\n');
+  });
 });
 
 describe('roundPieces', () => {

@@ -26,11 +26,18 @@ export const RAW_COLUMNS = [
 
 export type RawColumn = (typeof RAW_COLUMNS)[number][0];
 
-/** One consumed batch's rows as TabSeparated bytes: row i is `bytes[ends[i - 1] (0 for the first) .. ends[i])`, newline-terminated. */
+/**
+ * One consumed batch's rows as TabSeparated bytes: row i is `bytes[ends[i - 1] (0 for the first) .. ends[i])`,
+ * newline-terminated; its event id (escaped) is the row's first `idEnds[i]` - row start bytes.
+ */
 export interface RawRows {
   bytes: Buffer;
   ends: Int32Array;
+  idEnds: Int32Array;
 }
+
+/** Where row `i` of `rows` starts. */
+export const rowStart = (rows: Pick<RawRows, 'ends'>, i: number): number => (i === 0 ? 0 : rows.ends[i - 1]!);
 
 const TAB = 0x09;
 const NEWLINE = 0x0a;
@@ -55,6 +62,7 @@ export class RawRowsBuilder {
   private bytes: Buffer;
   private pos = 0;
   private readonly ends: number[] = [];
+  private readonly idEnds: number[] = [];
   /** `\t<topic>\t<partition>\t`: the same for every row of the batch. */
   private readonly afterKey: Uint8Array;
 
@@ -69,6 +77,7 @@ export class RawRowsBuilder {
     // locals and one copy function: this runs for every message (see bench/features)
     const b = this.bytes;
     let p = copy(message, s.eventIdStart, s.eventIdEnd, b, this.pos);
+    this.idEnds.push(p);
     p = copy(SCHEMA, 0, SCHEMA.length, b, p);
     p = copy(message, s.invoiceNoStart, s.invoiceNoEnd, b, p);
     b[p++] = TAB;
@@ -116,12 +125,34 @@ export class RawRowsBuilder {
       tsvEscape(e.customerId ?? `invoice:${e.invoiceNo}`),
     ].join('\t');
     this.reserve(3 * fields.length + this.afterKey.length + offset.length + 16);
+    this.idEnds.push(this.pos + Buffer.byteLength(fields.slice(0, fields.indexOf('\t')), 'utf8'));
     this.pos += this.bytes.write(fields, this.pos, 'utf8');
     this.endRow(offset);
   }
 
+  /** The buffer being written (replaced when it grows; byte offsets stay valid). */
+  get buffer(): Buffer {
+    return this.bytes;
+  }
+
+  /** Where the last row added starts, and where its event id ends. */
+  get lastRowStart(): number {
+    return this.ends.length < 2 ? 0 : this.ends[this.ends.length - 2]!;
+  }
+
+  get lastIdEnd(): number {
+    return this.idEnds[this.idEnds.length - 1]!;
+  }
+
+  /** Takes the last row added back (a duplicate found after writing it). */
+  dropLastRow(): void {
+    this.pos = this.lastRowStart;
+    this.ends.pop();
+    this.idEnds.pop();
+  }
+
   finish(): RawRows {
-    return { bytes: this.bytes.subarray(0, this.pos), ends: Int32Array.from(this.ends) };
+    return { bytes: this.bytes.subarray(0, this.pos), ends: Int32Array.from(this.ends), idEnds: Int32Array.from(this.idEnds) };
   }
 
   /** `<customer_key>` was written: `\t<topic>\t<partition>\t<offset>\n`. */
@@ -146,6 +177,22 @@ export class RawRowsBuilder {
 function copy(from: Uint8Array, start: number, end: number, to: Uint8Array, at: number): number {
   for (let i = start; i < end; i++) to[at++] = from[i];
   return at;
+}
+
+/** The event ids of the kept rows (`keep[i]` = 1) as TabSeparated bytes, one per line, in row order. */
+export function roundEventIds(parts: readonly { rows: RawRows; keep: Uint8Array }[]): Buffer {
+  let bytes = 0;
+  for (const { rows, keep } of parts) for (let i = 0; i < keep.length; i++) if (keep[i]) bytes += rows.idEnds[i]! - rowStart(rows, i) + 1;
+  const out = Buffer.allocUnsafe(bytes);
+  let p = 0;
+  for (const { rows, keep } of parts) {
+    for (let i = 0; i < keep.length; i++) {
+      if (!keep[i]) continue;
+      p = copy(rows.bytes, rowStart(rows, i), rows.idEnds[i]!, out, p);
+      out[p++] = NEWLINE;
+    }
+  }
+  return out;
 }
 
 /**

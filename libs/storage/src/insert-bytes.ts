@@ -14,16 +14,37 @@ export function registerEmbedded(client: ClickHouseClient): void {
   embedded.add(client);
 }
 
-export interface BytesInsert {
-  table: string;
-  /** The columns the bytes carry, in order, with their ClickHouse types (the structure the rows are read with). */
+/** Rows already encoded, and the structure they are read with. */
+export interface BytesRows {
+  /** The columns the bytes carry, in order, with their ClickHouse types. */
   columns: readonly (readonly [name: string, type: string])[];
+  format: 'TabSeparated';
+  /** The rows, already in `format`, in pieces that are read one after the other as one stream. */
+  pieces: readonly Uint8Array[];
+}
+
+export interface BytesInsert extends BytesRows {
+  table: string;
   /** Columns with one value for every row of the insert, as SQL expressions (e.g. the insert's sequence number). */
   constants?: readonly (readonly [name: string, sql: string])[];
-  format: 'TabSeparated';
-  /** The rows, already in `format`, in pieces that are inserted one after the other as one stream. */
-  pieces: readonly Uint8Array[];
   settings?: ClickHouseSettings;
+}
+
+/**
+ * Runs `statement` with a table expression over rows given as bytes (e.g. `SELECT … WHERE id IN (SELECT id FROM
+ * <source>)`): on chDB `file()` over a scratch file (removed after), on a server `format()` over the rows as a
+ * string literal (a server reads files of its own machine only).
+ */
+export async function withBytesSource<T>(client: ClickHouseClient, rows: BytesRows, statement: (source: string) => Promise<T>): Promise<T> {
+  const structure = literal(rows.columns.map(([name, type]) => `${name} ${type}`).join(', '));
+  if (!embedded.has(client)) return statement(`format(${rows.format}, ${structure}, ${literal(Buffer.concat(rows.pieces).toString('utf8'))})`);
+  const path = join(scratchDir(), `${process.pid}-${++scratchFiles}.tsv`);
+  try {
+    await writeAll(path, rows.pieces);
+    return await statement(`file(${literal(path)}, ${literal(rows.format)}, ${structure})`);
+  } finally {
+    await unlink(path).catch(() => undefined);
+  }
 }
 
 let scratch: string | undefined;
@@ -86,16 +107,9 @@ export async function insertBytes(client: ClickHouseClient, insert: BytesInsert)
   const target = `${insert.table} (${[...insert.columns.map(([name]) => name), ...constants.map(([name]) => name)].join(', ')})`;
   const select = ['*', ...constants.map(([, sql]) => sql)].join(', ');
   if (embedded.has(client)) {
-    const path = join(scratchDir(), `${process.pid}-${++scratchFiles}.tsv`);
-    try {
-      await writeAll(path, insert.pieces);
-      await client.command({
-        query: `INSERT INTO ${target} SELECT ${select} FROM file(${literal(path)}, ${literal(insert.format)}, ${structure})`,
-        clickhouse_settings: { ...insert.settings, wait_end_of_query: 1 },
-      });
-    } finally {
-      await unlink(path).catch(() => undefined);
-    }
+    await withBytesSource(client, insert, (source) =>
+      client.command({ query: `INSERT INTO ${target} SELECT ${select} FROM ${source}`, clickhouse_settings: { ...insert.settings, wait_end_of_query: 1 } }),
+    );
     return;
   }
   const result = await client.exec({
