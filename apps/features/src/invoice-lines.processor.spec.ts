@@ -52,6 +52,7 @@ class FakeRepository {
   calls: string[] = [];
   stored = new Set<string>();
   inserted: Inserted[] = [];
+  marked = new Set<string>();
   /** The ids of every existingEventIds call. */
   probed: string[][] = [];
   /** When set, insertLines waits for it (a round held open while more batches arrive). */
@@ -92,8 +93,12 @@ class FakeRepository {
     this.calls.push(`apply:${policy.name}`);
     this.applied.push(seq);
   }
-  async markBatchApplied() {
+  async markBatchApplied(seq: string) {
     this.calls.push('applied');
+    this.marked.add(seq);
+  }
+  async unappliedBatches() {
+    return this.inserted.map((i) => i.batchSeq).filter((seq) => !this.marked.has(seq));
   }
   async markChanged(keys: string[]) {
     this.calls.push('changed');
@@ -225,6 +230,23 @@ describe('InvoiceLinesProcessor', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     repo.insertLines = failing;
     expect((await processor.process(batch([event(1)]))).inserted).toBe(1);
+  });
+
+  it('re-applies the states of a round that failed after its insert before the next round (its redelivery inserts nothing)', async () => {
+    const { repo, processor } = setup();
+    const apply = repo.applyBatch.bind(repo);
+    repo.applyBatch = async () => {
+      throw new Error('states: disk full');
+    };
+    await expect(processor.process(batch([event(1), event(2)]))).rejects.toThrow('disk full');
+    const [failed] = repo.inserted;
+    repo.applyBatch = apply;
+    const again = await processor.process(batch([event(1), event(2)]));
+    expect(again).toEqual({ received: 2, inserted: 0, duplicates: 2, quarantined: 0 });
+    expect(repo.applied).toEqual([failed!.batchSeq, failed!.batchSeq]); // both policies, once
+    expect(await repo.unappliedBatches()).toEqual([]);
+    await processor.process(batch([event(3)]));
+    expect(repo.applied).toHaveLength(4); // no second recovery
   });
 
   it('gives every stored batch a new, increasing batch_seq', async () => {

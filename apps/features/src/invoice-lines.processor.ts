@@ -79,6 +79,11 @@ export class InvoiceLinesProcessor {
   private waiting: Waiting[] = [];
   private storing = false;
   private scheduled = false;
+  /**
+   * A round failed: its rows may be stored without their states. Its batches are delivered again, find their lines
+   * stored and insert nothing — so the next round first re-applies what is unapplied, as start-up does.
+   */
+  private recoverBeforeNextRound = false;
   /** Batches are prepared one after the other, in the order they were handed over (the last one's promise). */
   private preparing: Promise<unknown> = Promise.resolve();
   /** Reused by every scan (the scanner allocates nothing per message). */
@@ -146,7 +151,10 @@ export class InvoiceLinesProcessor {
       void this.storeRound(round.map((w) => w.prepared))
         .then(
           (outcomes) => round.forEach((w, i) => w.resolve(outcomes[i]!)),
-          (error: unknown) => round.forEach((w) => w.reject(error)),
+          (error: unknown) => {
+            this.recoverBeforeNextRound = true;
+            round.forEach((w) => w.reject(error));
+          },
         )
         .finally(() => {
           this.storing = false;
@@ -245,6 +253,10 @@ export class InvoiceLinesProcessor {
 
   /** One storage round: the batches' lines as one insert with one batch_seq, then states, then the feed. */
   private async storeRound(round: readonly PreparedBatch[]): Promise<BatchOutcome[]> {
+    if (this.recoverBeforeNextRound) {
+      await this.recover();
+      this.recoverBeforeNextRound = false;
+    }
     let t = this.clock();
     const batchSeq = this.nextBatchSeq();
     // An event id in two batches of the round (published again under another key) is stored with the first.
