@@ -176,9 +176,11 @@ export class FeaturesRepository {
 
   /**
    * Rebuilds a policy's states from invoice_lines (emptying its partitions first), then records it built:
-   * 'all' = day states, and through them (customer_states_from_days) the running customer states (new or changed
-   * rules); 'customers' = only the running customer states, straight from invoice_lines (a store whose day states
-   * predate customer_states).
+   * 'all' = day states and running customer states (new or changed rules); 'customers' = only the running customer
+   * states (a store whose day states predate customer_states). The running states are always rebuilt straight from
+   * invoice_lines, after the day states: the view folds a bulk insert block by block (a customer's days spread
+   * over many blocks, dozens of parts — a million-customer read took 6.9 s instead of 2.7 s), so what it wrote
+   * during the day rebuild is dropped and replaced by one GROUP BY over all lines.
    */
   async rebuildStates(policy: CleaningPolicy, which: 'all' | 'customers' = 'all'): Promise<void> {
     const key = policyStateKey(policy);
@@ -186,13 +188,12 @@ export class FeaturesRepository {
       this.client.command({ query: `ALTER TABLE ${table} DROP PARTITION ${sqlString(key)}`, clickhouse_settings: { wait_end_of_query: 1 } });
     const insert = (table: string, select: string) =>
       this.client.command({ query: `INSERT INTO ${table} ${select}`, clickhouse_settings: { insert_deduplicate: 0, wait_end_of_query: 1 } });
-    await dropPartition('customer_states');
     if (which === 'all') {
       await dropPartition('customer_day_states');
       await insert('customer_day_states', dayStatesSelectSql(policy));
-    } else {
-      await insert('customer_states', customerStatesSelectSql(policy));
     }
+    await dropPartition('customer_states');
+    await insert('customer_states', customerStatesSelectSql(policy));
     // `<key>` marks the day states built (the clusterer and API read that), `customers:<key>` the running states.
     const marks = which === 'all' ? [key, `customers:${key}`] : [`customers:${key}`];
     await this.client.insert({
