@@ -60,11 +60,14 @@ async function decodeAll(buffer: Buffer, decode: RecordBatchDecoder) {
 /** Same result as kafkajs; `fallbacks`: how many batches are expected to be left to kafkajs' decoder. */
 async function expectSameAsKafkajs(buffer: Buffer, fallbacks = 0): Promise<void> {
   const expected = await decodeAll(buffer, kafkajsDecode);
-  const original = jest.fn(kafkajsDecode);
-  const actual = await decodeAll(buffer, fastRecordBatchDecoder(original));
-  expect(original).toHaveBeenCalledTimes(fallbacks);
-  expect(actual).toEqual(expected);
-  expect(actual.batches.flatMap((b) => b.records.map((r) => r.offset))).toEqual(expected.batches.flatMap((b) => b.records.map((r) => r.offset)));
+  // whole batches at once, and in slices of 7 records with the event loop let through between them
+  for (const recordsPerSlice of [undefined, 7]) {
+    const original = jest.fn(kafkajsDecode);
+    const actual = await decodeAll(buffer, fastRecordBatchDecoder(original, recordsPerSlice));
+    expect(original).toHaveBeenCalledTimes(fallbacks);
+    expect(actual).toEqual(expected);
+    expect(actual.batches.flatMap((b) => b.records.map((r) => r.offset))).toEqual(expected.batches.flatMap((b) => b.records.map((r) => r.offset)));
+  }
 }
 
 const json = (i: number) => JSON.stringify({ i, text: 'é £ ✓ 😀' });
@@ -119,6 +122,19 @@ describe('record batch decoding', () => {
     const gzip = await batch([{ key: 'k', value: json(1), offsetDelta: 0 }, { key: 'k', value: json(2), offsetDelta: 1 }], { compression: Types.GZIP });
     expect(decodeRecordBatch(new Decoder(gzip))).toBeUndefined();
     await expectSameAsKafkajs(Buffer.concat([gzip, await batch([{ key: 'k', value: 'plain', offsetDelta: 0 }], { firstOffset: '2' })]), 1);
+  });
+
+  it('decodes batches of several fetches at the same time in slices (each keeps its own read position)', async () => {
+    const make = (tag: string, n: number, firstOffset: string) =>
+      batch(Array.from({ length: n }, (_, i) => ({ key: `${tag}-${i % 3}`, value: `${tag}:${i}:${'x'.repeat(i % 17)}`, offsetDelta: i })), { firstOffset });
+    const buffers = [await make('a', 50, '100'), await make('b', 33, '900'), await make('c', 1, '5')];
+    const original = jest.fn(kafkajsDecode);
+    const decode = fastRecordBatchDecoder(original, 4);
+    const together = await Promise.all(buffers.map((b) => decode(new Decoder(b))));
+    const alone = await Promise.all(buffers.map((b) => kafkajsDecode(new Decoder(b))));
+    expect(together).toEqual(alone);
+    expect(original).not.toHaveBeenCalled(); // decoded here, none handed back as malformed
+    expect(together[0]!.records[49]).toMatchObject({ offset: '149', value: Buffer.from(`a:49:${'x'.repeat(49 % 17)}`) });
   });
 
   it('leaves malformed records to kafkajs without reading anything', async () => {
