@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { decodeInvoiceLine, InvoiceLineScan, scanInvoiceLine, type InvoiceLineEvent } from '@insiders/events';
 import { isWithinBounds, quarantineReason, type CleaningPolicy, type QuarantineBounds } from '@insiders/features-core';
@@ -5,7 +6,7 @@ import type { ConsumedBatch } from '@insiders/messaging';
 import type { MetricsRegistry } from '@insiders/observability';
 import { chTime } from '@insiders/storage';
 import type { FeaturesRepository, FirstSeenRow, QuarantineRow } from './features.repository';
-import { EventIdSet } from './event-id.set';
+import { EventIdSet, sameBytes } from './event-id.set';
 import { RawRowsBuilder, roundEventIds, roundPieces, rowStart, tsvEscape, type RawRows } from './raw-rows.builder';
 
 interface PreparedBatch {
@@ -30,20 +31,12 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
-/** a[aStart, aEnd) and b[bStart, bEnd) hold the same bytes. */
-function sameBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
-  return true;
-}
-
 /**
  * Messages decoded between two yields to the event loop: ~5-10 ms of work. A storage round is a chain of ClickHouse
  * statements, each started when the previous one's completion reaches this (JavaScript) thread; decoding a
  * 30,000-message batch in one go (~100 ms) would hold every completion behind it.
  */
 const PREPARE_SLICE = 2_048;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const earlier = (a: FirstSeen, b: FirstSeen) => a.timeMs < b.timeMs || (a.timeMs === b.timeMs && a.line < b.line);
 
@@ -205,7 +198,7 @@ export class InvoiceLinesProcessor {
     for (let i = 0; i < messages.length; i++) {
       if (i % PREPARE_SLICE === PREPARE_SLICE - 1) {
         busy += this.clock() - busySince;
-        await yieldToEventLoop();
+        await nextTurn(); // let the event loop through
         busySince = this.clock();
       }
       const m = messages[i]!;

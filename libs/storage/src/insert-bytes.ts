@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, rmSync, writevSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -35,7 +35,7 @@ export interface BytesInsert extends BytesRows {
  * string literal (a server reads files of its own machine only).
  */
 export async function withBytesSource<T>(client: ClickHouseClient, rows: BytesRows, statement: (source: string) => Promise<T>): Promise<T> {
-  const structure = literal(rows.columns.map(([name, type]) => `${name} ${type}`).join(', '));
+  const structure = structureOf(rows.columns);
   if (!embedded.has(client)) return statement(`format(${rows.format}, ${structure}, ${literal(Buffer.concat(rows.pieces).toString('utf8'))})`);
   const path = join(scratchDir(), `${process.pid}-${++scratchFiles}.tsv`);
   try {
@@ -68,25 +68,14 @@ let scratchFiles = 0;
 function writeAll(path: string, pieces: readonly Uint8Array[]): void {
   const fd = openSync(path, 'wx');
   try {
-    let rest = pieces.filter((p) => p.length > 0);
-    while (rest.length > 0) {
-      const group = rest.slice(0, 1024);
-      let written = writevSync(fd, group);
-      // a short write: skip what was written, go on with the rest (of the last piece touched)
-      const left: Uint8Array[] = [];
-      for (const piece of group) {
-        if (written >= piece.length) written -= piece.length;
-        else {
-          left.push(piece.subarray(written));
-          written = 0;
-        }
-      }
-      rest = [...left, ...rest.slice(group.length)];
-    }
+    for (const piece of pieces) for (let written = 0; written < piece.length; ) written += writeSync(fd, piece, written);
   } finally {
     closeSync(fd);
   }
 }
+
+/** The rows' structure as the string literal `file()`, `format()` and `input()` take. */
+const structureOf = (columns: BytesRows['columns']) => literal(columns.map(([name, type]) => `${name} ${type}`).join(', '));
 
 /** A ClickHouse string literal. */
 const literal = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -102,7 +91,6 @@ const literal = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g
  */
 export async function insertBytes(client: ClickHouseClient, insert: BytesInsert): Promise<void> {
   if (insert.pieces.every((p) => p.length === 0)) return;
-  const structure = literal(insert.columns.map(([name, type]) => `${name} ${type}`).join(', '));
   const constants = insert.constants ?? [];
   const target = `${insert.table} (${[...insert.columns.map(([name]) => name), ...constants.map(([name]) => name)].join(', ')})`;
   const select = ['*', ...constants.map(([, sql]) => sql)].join(', ');
@@ -113,7 +101,7 @@ export async function insertBytes(client: ClickHouseClient, insert: BytesInsert)
     return;
   }
   const result = await client.exec({
-    query: `INSERT INTO ${target} SELECT ${select} FROM input(${structure}) FORMAT ${insert.format}`,
+    query: `INSERT INTO ${target} SELECT ${select} FROM input(${structureOf(insert.columns)}) FORMAT ${insert.format}`,
     values: Readable.from(insert.pieces),
     clickhouse_settings: { ...insert.settings, wait_end_of_query: 1 },
   });

@@ -9,6 +9,8 @@
  * kafkajs' own decoder untouched (it reads nothing from the fetch decoder before deciding).
  */
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
 /** The parts of kafkajs' `Decoder` used here. */
 export interface FetchDecoder {
   buffer: Buffer;
@@ -48,7 +50,6 @@ const CREATE_TIME = 0;
  * and every storage completion of the features consumer with it (bench/features).
  */
 export const RECORDS_PER_SLICE = 4_096;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Wraps kafkajs' decoder: uncompressed complete batches are decoded here, `recordsPerSlice` records at a time with
@@ -60,7 +61,7 @@ export function fastRecordBatchDecoder(original: RecordBatchDecoder, recordsPerS
     if (decoding === undefined) return original(fetchDecoder);
     while (decoding.next < decoding.records.length) {
       if (!decodeRecords(decoding, decoding.next + recordsPerSlice)) return original(fetchDecoder);
-      if (decoding.next < decoding.records.length) await yieldToEventLoop();
+      if (decoding.next < decoding.records.length) await nextTurn(); // let the event loop through
     }
     return finishBatch(fetchDecoder, decoding);
   };
